@@ -1,0 +1,210 @@
+"""Mini-batch gradient descent that owns the batch plan, the history and the stop on divergence."""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from core.batches import BatchPlan
+from core.history import History
+from core.metrics import EMPTY, Metrics, regression_metrics
+from core.network import Backward, Forward, Params, backward, forward, mse_loss, sgd_update
+
+# Full train/test evaluation costs a forward pass over every row. On large sets the fast path
+# evaluates only every few steps (and at each epoch's end) so that it costs about this many rows
+# per step on average; single steps are always evaluated.
+EVAL_ROWS_PER_STEP = 256
+EXPLOSION_FACTOR = 1e6
+
+
+class StepRecord(NamedTuple):
+    """Everything about one mini-batch step, computed with the parameters before it."""
+
+    step: int
+    epoch: int
+    batch: int
+    n_batches: int
+    lr: float
+    indices: np.ndarray
+    X: np.ndarray
+    y: np.ndarray
+    params_before: Params
+    fwd: Forward
+    grads: Backward
+    params_after: Params
+    loss_before: float
+    loss_after: float
+    train_loss: float
+    test_loss: float
+
+
+class Divergence(NamedTuple):
+    """Why training stopped: the step that blew up and what went wrong."""
+
+    step: int
+    epoch: int
+    batch: int
+    what: str
+
+    @property
+    def message(self) -> str:
+        return (
+            f"Training stopped at step {self.step} (epoch {self.epoch}, batch {self.batch}): "
+            f"{self.what}. That step was not applied. Lower the learning rate or the initial "
+            "weight scale, then press Reset."
+        )
+
+
+class Trainer:
+    """Trains one network on one training set, keeping a replayable history.
+
+    The learning rate may change between steps (it is recorded per step); anything else that
+    changes the run (data, batch size, shuffling, initial weights) needs a new Trainer.
+    """
+
+    def __init__(
+        self,
+        X_train: np.ndarray,
+        y_train: np.ndarray,
+        params: Params,
+        batch_size: int,
+        lr: float,
+        shuffle: bool = True,
+        shuffle_seed: int = 0,
+        X_test: np.ndarray | None = None,
+        y_test: np.ndarray | None = None,
+    ) -> None:
+        self.X, self.y = X_train, y_train
+        n_in = X_train.shape[1]
+        self.X_test = np.empty((0, n_in)) if X_test is None else X_test
+        self.y_test = np.empty((0, 1)) if y_test is None else y_test
+        self.plan = BatchPlan(X_train.shape[0], batch_size, shuffle, shuffle_seed)
+        self.lr = float(lr)
+        self.params = params
+        self.history = History(params)
+        self.divergence: Divergence | None = None
+        self.initial_metrics = self.metrics(params)
+        self._reference_loss = max(self.initial_metrics.train.loss, 1.0)
+        total_rows = X_train.shape[0] + self.X_test.shape[0]
+        self.eval_every = max(1, math.ceil(total_rows / EVAL_ROWS_PER_STEP))
+
+    @property
+    def step_count(self) -> int:
+        return len(self.history)
+
+    @property
+    def stopped(self) -> bool:
+        return self.divergence is not None
+
+    def next_position(self) -> tuple[int, int]:
+        """(epoch, batch) of the step that would run next."""
+        return self.plan.position(self.step_count + 1)
+
+    def metrics(self, params: Params | None = None) -> TrainTest:
+        params = self.params if params is None else params
+        return TrainTest(
+            regression_metrics(params, self.X, self.y),
+            regression_metrics(params, self.X_test, self.y_test) if len(self.X_test) else EMPTY,
+        )
+
+    def step(self) -> StepRecord | None:
+        """One mini-batch update with its full record, or None once training has stopped."""
+        if self._advance(evaluate=True) == 0:
+            return None
+        return self.record(self.step_count)
+
+    def run(self, n: int) -> int:
+        """Up to n steps on the fast path (no records built); returns the steps taken."""
+        taken = 0
+        while taken < n and self._advance(evaluate=False):
+            taken += 1
+        return taken
+
+    def finish_epoch(self) -> int:
+        """Run to the end of the current epoch (a whole epoch if one just ended)."""
+        _, batch = self.next_position()
+        return self.run(self.plan.n_batches - batch + 1)
+
+    def _advance(self, evaluate: bool) -> int:
+        if self.stopped:
+            return 0
+        step = self.step_count + 1
+        epoch, batch = self.plan.position(step)
+        idx = self.plan.indices(epoch, batch)
+        X, y = self.X[idx], self.y[idx]
+        fwd = forward(self.params, X)
+        loss = mse_loss(fwd.A2, y)
+        grads = backward(self.params, X, y, fwd)
+        new = sgd_update(self.params, grads, self.lr)
+        problem = self._problem(loss, new)
+        if problem:
+            self.divergence = Divergence(step, epoch, batch, problem)
+            return 0
+        self.params = new
+        self.history.append(
+            new,
+            lr=self.lr,
+            batch_loss=loss,
+            grad_norm_1=math.hypot(np.linalg.norm(grads.dW1), np.linalg.norm(grads.db1)),
+            grad_norm_2=math.hypot(np.linalg.norm(grads.dW2), np.linalg.norm(grads.db2)),
+        )
+        if evaluate or batch == self.plan.n_batches or step % self.eval_every == 0:
+            m = self.metrics()
+            self.history.set_eval(step, m.train.loss, m.test.loss)
+        return 1
+
+    def _problem(self, loss: float, new: Params) -> str:
+        if not math.isfinite(loss):
+            return f"the batch loss became {loss} (not a finite number)"
+        if loss > EXPLOSION_FACTOR * self._reference_loss:
+            return (
+                f"the batch loss exploded to {loss:.3g}, over a million times the "
+                f"starting loss of {self.initial_metrics.train.loss:.3g}"
+            )
+        if not all(np.isfinite(a).all() for a in new):
+            return "the update made a weight overflow to infinity or NaN"
+        return ""
+
+    def record(self, step: int) -> StepRecord:
+        """Rebuild step `step` (1-based) from history, bit-identical to when it ran."""
+        if not 1 <= step <= self.step_count:
+            raise IndexError(f"Step {step} is not in the history (1 to {self.step_count}).")
+        epoch, batch = self.plan.position(step)
+        idx = self.plan.indices(epoch, batch)
+        X, y = self.X[idx], self.y[idx]
+        before = self.history.params_after(step - 1)
+        after = self.history.params_after(step)
+        fwd = forward(before, X)
+        train_loss = self.history.column("train_loss")[step - 1]
+        test_loss = self.history.column("test_loss")[step - 1]
+        return StepRecord(
+            step=step,
+            epoch=epoch,
+            batch=batch,
+            n_batches=self.plan.n_batches,
+            lr=float(self.history.column("lr")[step - 1]),
+            indices=_read_only(idx),
+            X=_read_only(X),
+            y=_read_only(y),
+            params_before=before,
+            fwd=Forward(*(_read_only(a) for a in fwd)),
+            grads=Backward(*(_read_only(a) for a in backward(before, X, y, fwd))),
+            params_after=after,
+            loss_before=mse_loss(fwd.A2, y),
+            loss_after=mse_loss(forward(after, X).A2, y),
+            train_loss=float(train_loss),
+            test_loss=float(test_loss),
+        )
+
+
+class TrainTest(NamedTuple):
+    train: Metrics
+    test: Metrics
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a = np.array(a)
+    a.setflags(write=False)
+    return a
