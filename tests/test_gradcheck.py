@@ -1,0 +1,198 @@
+"""Unit tests of core.gradcheck: the analytic gradients agree with centred differences."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import core.gradcheck
+from core import Backward, Params, backward, forward, gradient_check, mse_loss, relative_error
+
+M = 20  # rows of the full data set in the random problems
+
+
+def random_problem(n_in: int, n_hidden: int, m: int, seed: int):
+    rng = np.random.default_rng(seed)
+    params = Params.of(
+        rng.normal(0, 1, (n_in, n_hidden)),
+        rng.normal(0, 0.5, (1, n_hidden)),
+        rng.normal(0, 1, (n_hidden, 1)),
+        rng.normal(0, 0.5, (1, 1)),
+    )
+    X = rng.uniform(-2, 2, (m, n_in))
+    y = rng.normal(0, 1, (m, 1))
+    return params, X, y
+
+
+def loop_loss(params: Params, X: np.ndarray, y: np.ndarray) -> float:
+    """(1/2m)·Σ (ŷ - y)², with Python scalars and loops only."""
+    W1, b1, W2, b2 = (a.tolist() for a in params)
+    m, n, h = len(X), len(W1), len(W1[0])
+    total = 0.0
+    for i in range(m):
+        out = b2[0][0]
+        for j in range(h):
+            z = sum(X[i][k] * W1[k][j] for k in range(n)) + b1[0][j]
+            out += W2[j][0] / (1.0 + math.exp(-z))
+        total += (out - y[i][0]) ** 2
+    return total / (2 * m)
+
+
+def nudged(params: Params, name: str, index: tuple[int, int], shift: float) -> Params:
+    arrays = {k: v.copy() for k, v in params._asdict().items()}
+    arrays[name][index] += shift
+    return Params.of(**arrays)
+
+
+def near_fit_problem(n_in: int, n_hidden: int, m: int, seed: int):
+    """Random network with targets scattered around its own outputs (batch loss about 0.05)."""
+    params, X, _ = random_problem(n_in, n_hidden, m, seed)
+    noise = np.random.default_rng([seed, 1]).normal(0, 0.3, (m, 1))
+    return params, X, forward(params, X).A2 + noise
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n_in=st.integers(1, 4),
+    n_hidden=st.integers(1, 8),
+    batch=st.sampled_from([1, 7, M]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_gradient_check_passes_on_random_networks(n_in, n_hidden, batch, seed):
+    params, X, y = near_fit_problem(n_in, n_hidden, M, seed)
+    Xb, yb = X[:batch], y[:batch]
+    check = gradient_check(params, Xb, yb)
+    assert check.passed
+    assert check.h == 1e-5
+    assert len(check.entries) == n_in * n_hidden + 2 * n_hidden + 1
+    # Every entry either meets the relative threshold or both gradients sit under the
+    # finite-difference resolution floor.
+    for e in check.entries:
+        assert e.passed
+        assert e.rel_error < 1e-7 or abs(e.analytic - e.numeric) < 1e-10
+    assert check.max_rel_error == max(e.rel_error for e in check.entries)
+    # Entries that are not tiny must meet the threshold on relative error alone.
+    big = [e for e in check.entries if abs(e.analytic) > 1e-2]
+    assert all(e.rel_error < 1e-7 for e in big)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n_in=st.integers(1, 4),
+    n_hidden=st.integers(1, 8),
+    batch=st.sampled_from([1, 7, M]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_analytic_agrees_with_numeric_within_resolution(n_in, n_hidden, batch, seed):
+    """Any loss size: the gap is within 1e-7 relative or the centred difference's own rounding
+    noise, about eps·L/h (a generous factor 100 on top)."""
+    params, X, y = random_problem(n_in, n_hidden, M, seed)
+    Xb, yb = X[:batch], y[:batch]
+    check = gradient_check(params, Xb, yb)
+    noise = 100 * np.finfo(float).eps * mse_loss(forward(params, Xb).A2, yb) / check.h
+    for e in check.entries:
+        assert abs(e.analytic - e.numeric) <= max(1e-7 * abs(e.analytic), noise)
+
+
+def test_gradient_check_passes_on_correct_gradients_with_large_loss():
+    # A 3-8-1 network on 20 rows with loss 10.4. backward() is exact here: W1[0, 3] is
+    # -9.612231528287699e-04 to all digits shown (checked in 40-digit arithmetic), but the
+    # centred difference gives -9.612230122968e-04, 1.4e-10 away and 1.5e-7 relative.
+    params, X, y = random_problem(3, 8, M, 3702519916)
+    assert mse_loss(forward(params, X).A2, y) == pytest.approx(10.4389, rel=1e-4)
+    check = gradient_check(params, X, y)
+    entry = next(e for e in check.entries if e.name == "W1" and e.index == (0, 3))
+    assert entry.analytic == pytest.approx(-9.612231528287699e-04, rel=1e-14)
+    assert check.passed
+
+
+def test_entries_cover_every_parameter_and_carry_backward_values():
+    params, X, y = random_problem(3, 4, 7, seed=3)
+    grads = backward(params, X, y, forward(params, X))
+    check = gradient_check(params, X, y)
+    expected_slots = [
+        (name, idx) for name, arr in params._asdict().items() for idx in np.ndindex(arr.shape)
+    ]
+    assert [(e.name, e.index) for e in check.entries] == expected_slots
+    analytic = {"W1": grads.dW1, "b1": grads.db1, "W2": grads.dW2, "b2": grads.db2}
+    for e in check.entries:
+        assert e.analytic == analytic[e.name][e.index]
+        assert e.rel_error == relative_error(e.analytic, e.numeric)
+
+
+@pytest.mark.parametrize(
+    ("name", "index"), [("W1", (1, 2)), ("b1", (0, 0)), ("W2", (3, 0)), ("b2", (0, 0))]
+)
+def test_numeric_value_matches_own_centred_difference(name, index):
+    params, X, y = random_problem(2, 4, 7, seed=21)
+    h = 1e-5
+    check = gradient_check(params, X, y, h=h)
+    entry = next(e for e in check.entries if e.name == name and e.index == index)
+    own = (
+        loop_loss(nudged(params, name, index, h), X, y)
+        - loop_loss(nudged(params, name, index, -h), X, y)
+    ) / (2 * h)
+    assert entry.numeric == pytest.approx(own, rel=1e-6, abs=1e-9)
+    assert entry.analytic == pytest.approx(own, rel=1e-6, abs=1e-9)
+
+
+def test_gradient_check_does_not_touch_params():
+    params, X, y = random_problem(2, 3, 5, seed=1)
+    before = [a.copy() for a in params]
+    gradient_check(params, X, y)
+    for a, b in zip(params, before, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("field", ["dW1", "db1", "dW2", "db2"])
+def test_gradient_check_fails_on_wrong_gradient(monkeypatch, field):
+    real_backward = core.gradcheck.backward
+
+    def broken(params, X, y, fwd):
+        grads = real_backward(params, X, y, fwd)
+        return grads._replace(**{field: getattr(grads, field) * 1.01})
+
+    monkeypatch.setattr(core.gradcheck, "backward", broken)
+    params, X, y = random_problem(2, 3, 7, seed=5)
+    check = gradient_check(params, X, y)
+    assert not check.passed
+    assert check.max_rel_error > 1e-3
+    failed = {e.name for e in check.entries if not e.passed}
+    assert failed == {field[1:]}
+
+
+def test_gradient_check_fails_without_sigmoid_derivative(monkeypatch):
+    """A classic mistake: forgetting the σ' factor in δ1."""
+
+    def no_sigmoid_derivative(params, X, y, fwd):
+        m = X.shape[0]
+        delta2 = (fwd.A2 - y) / m
+        delta1 = delta2 @ params.W2.T
+        return Backward(
+            delta2=delta2,
+            delta1=delta1,
+            dW2=fwd.A1.T @ delta2,
+            db2=delta2.sum(axis=0, keepdims=True),
+            dW1=X.T @ delta1,
+            db1=delta1.sum(axis=0, keepdims=True),
+        )
+
+    monkeypatch.setattr(core.gradcheck, "backward", no_sigmoid_derivative)
+    params, X, y = random_problem(3, 2, 9, seed=6)
+    check = gradient_check(params, X, y)
+    assert not check.passed
+    assert all(e.passed for e in check.entries if e.name in ("W2", "b2"))
+    assert not any(e.passed for e in check.entries if e.name in ("W1", "b1"))
+
+
+def test_relative_error():
+    assert relative_error(0.0, 0.0) == 0.0
+    assert relative_error(1.0, 1.0) == 0.0
+    assert relative_error(2.0, 1.0) == 0.5
+    assert relative_error(-1.0, 1.0) == 2.0
+    assert relative_error(0.0, 1e-20) == 1.0
+    assert relative_error(3.0, 0.0) == 1.0
