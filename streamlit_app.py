@@ -1,0 +1,68 @@
+"""Backprop Step-by-Step: watch every number of a small neural network's training."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import state
+from ui.controls import control_bar, messages, status_line
+from ui.explain_view import explain_view
+from ui.model_views import loss_panel, model_panel, network_view
+from ui.sidebar import sidebar
+from ui.step_views import backward_view, forward_view, update_view
+
+STEP_VIEWS = {
+    "Forward pass": forward_view,
+    "Backward pass": backward_view,
+    "Update": update_view,
+    "Explain a number": explain_view,
+}
+VIEWS = ("Forward pass", "Backward pass", "Update", "Explain a number", "Network & units")
+
+
+def main() -> None:
+    st.set_page_config(page_title="Backprop Step-by-Step", page_icon="🧮", layout="wide")
+    state.init_state()
+    sidebar()
+    state.sync_run()
+    st.title("Backprop Step-by-Step")
+    st.caption(
+        "A 2-layer network (sigmoid hidden layer, linear output, loss 1/2m·‖A2 − y‖²) trained by "
+        "mini-batch gradient descent. Press Step and watch every number of that batch."
+    )
+    ss = st.session_state
+    ss.play_rendered = ss.playing
+    interval = state.PLAY_INTERVALS[ss.play_speed] if ss.playing else None
+    st.fragment(run_every=interval)(training_panel)()
+
+
+def training_panel() -> None:
+    """Everything that changes when training moves; reruns alone on button presses and ticks."""
+    ss = st.session_state
+    if ss.playing:
+        state.on_play_tick()
+    if ss.playing != ss.play_rendered:
+        st.rerun()  # the timer of the panel starts or stops only with a full rerun
+    current = state.run()
+    trainer = current.trainer
+    record = trainer.record(trainer.step_count) if trainer.step_count else None
+    control_bar()
+    messages(trainer)
+    status_line(trainer, record)
+    left, right = st.columns(2)
+    with left:
+        loss_panel(trainer)
+    with right:
+        model_panel(current.experiment, trainer, None if record is None else record.indices)
+    view = st.segmented_control("Show", VIEWS, key="view", default=VIEWS[0], required=True)
+    st.toggle("Full precision", key="full_precision", help="Show all 17 significant digits.")
+    if view == "Network & units":
+        network_view(current.experiment, trainer)
+    elif record is None:
+        st.info("Press **Step** to run the first mini-batch; its matrices will appear here.")
+    else:
+        names = current.experiment.dataset.feature_names
+        STEP_VIEWS[view](record, names)
+
+
+main()

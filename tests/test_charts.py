@@ -1,0 +1,425 @@
+"""The chart builders: valid Vega-Lite, titles, scales, sampling caps and the network's edges."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pytest
+
+from core.network import Params, forward, init_params
+from ui import charts
+
+
+@pytest.fixture(autouse=True)
+def no_row_limit() -> Iterator[None]:
+    """The builders cap their own data (~10,000 rows); Altair's default limit outside Streamlit
+    is 5,000, so lift it while testing."""
+    with alt.data_transformers.disable_max_rows():
+        yield
+
+
+def spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    return chart.to_dict()
+
+
+def datasets(s: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    return list(s.get("datasets", {}).values())
+
+
+def n_rows(s: dict[str, Any]) -> int:
+    return sum(len(rows) for rows in datasets(s))
+
+
+def dataset_with(s: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    found = [rows for rows in datasets(s) if rows and key in rows[0]]
+    assert len(found) == 1, f"expected one dataset with {key!r}, found {len(found)}"
+    return found[0]
+
+
+def subtitle(s: dict[str, Any]) -> str:
+    sub = s["title"].get("subtitle", [])
+    return " ".join(sub) if isinstance(sub, list) else sub
+
+
+def walk(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+def colour_scales(s: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        d["color"]["scale"]
+        for d in walk(s)
+        if isinstance(d.get("color"), dict) and isinstance(d["color"].get("scale"), dict)
+    ]
+
+
+def y_scales(s: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        d["y"]["scale"]
+        for d in walk(s)
+        if isinstance(d.get("y"), dict) and isinstance(d["y"].get("scale"), dict)
+    ]
+
+
+def assert_readable(s: dict[str, Any]) -> None:
+    """An explicit title 18-20 px; every axis/legend/header font size set is at least 14 px."""
+    title = s["title"]
+    assert title["text"]
+    assert 18 <= title["fontSize"] <= 20
+    for d in walk(s):
+        for key in ("labelFontSize", "titleFontSize"):
+            if key in d:
+                assert d[key] >= 14, d
+
+
+RNG = np.random.default_rng(0)
+
+
+def all_charts() -> dict[str, alt.TopLevelMixin]:
+    X = RNG.normal(size=(300, 2))
+    y = (X[:, :1] ** 2) + X[:, 1:]
+    g1, g2, G = charts.input_grid(X)
+    p = init_params("xavier", 2, 8, seed=1)
+    fwd = forward(p, G)
+    x1 = np.linspace(-2, 2, 40)
+    h1, _, G1 = charts.input_grid(x1.reshape(-1, 1))
+    p1 = init_params("xavier", 1, 3, seed=1)
+    steps = np.arange(1, 101, dtype=float)
+    loss = np.exp(-steps / 30)
+    return {
+        "heatmap": charts.matrix_heatmap(RNG.normal(size=(4, 3)), "W1"),
+        "loss": charts.loss_chart(steps, loss, loss, loss),
+        "loss_empty": charts.loss_chart(*(np.array([]),) * 4),
+        "grad": charts.grad_norm_chart(steps, loss, loss / 2),
+        "surface": charts.prediction_surface(g1, g2, fwd.A2.ravel(), X, y, ["a", "b"], "y"),
+        "fit": charts.fit_curve(x1, np.sin(x1), h1, forward(p1, G1).A2.ravel(), "x", "y"),
+        "yy": charts.y_vs_yhat(y, y + 0.1, "y"),
+        "units2": charts.hidden_unit_maps(g1, g2, fwd.A1, ["a", "b"]),
+        "units1": charts.hidden_unit_maps(h1, np.empty(0), forward(p1, G1).A1, ["x"]),
+        "network": charts.network_diagram(p, ["a", "b"], "y"),
+    }
+
+
+@pytest.mark.parametrize("name", list(all_charts()))
+def test_every_builder_gives_a_valid_titled_readable_chart(name: str) -> None:
+    chart = all_charts()[name]
+    assert isinstance(chart, alt.TopLevelMixin)
+    s = spec(chart)
+    assert_readable(s)
+    assert n_rows(s) <= charts.MAX_ROWS
+
+
+# matrix_heatmap
+
+
+def test_signed_heatmap_domain_is_symmetric_and_centred_on_zero() -> None:
+    M = np.array([[0.5, -2.0, 1.0], [0.25, 0.0, -0.1]])
+    s = spec(charts.matrix_heatmap(M, "W1", ["x1", "x2"], ["h1", "h2", "h3"]))
+    (scale,) = [sc for sc in colour_scales(s) if "domain" in sc]
+    assert scale["domain"] == [-2.0, 2.0]
+    assert scale["domainMid"] == 0
+    cells = dataset_with(s, "value")
+    assert len(cells) == 6
+    assert {c["label"] for c in cells} >= {"0.5", "-2", "0.25", "0", "-0.1"}
+    # rows top to bottom in the given order, columns likewise
+    y = next(d["y"] for d in walk(s) if isinstance(d.get("y"), dict))
+    x = next(d["x"] for d in walk(s) if isinstance(d.get("x"), dict))
+    assert y["sort"] == ["x1", "x2"] and x["sort"] == ["h1", "h2", "h3"]
+
+
+def test_unit_heatmap_uses_zero_to_one() -> None:
+    s = spec(charts.matrix_heatmap(RNG.uniform(size=(5, 2)), "A1", kind="unit"))
+    (scale,) = [sc for sc in colour_scales(s) if "domain" in sc]
+    assert scale["domain"] == [0, 1]
+    assert scale["scheme"] == "viridis"
+
+
+def test_all_zero_and_non_finite_matrices_are_safe() -> None:
+    s = spec(charts.matrix_heatmap(np.zeros((2, 3)), "W1"))
+    (scale,) = [sc for sc in colour_scales(s) if "domain" in sc]
+    assert scale["domain"] == [-1.0, 1.0]
+    M = np.array([[np.nan, np.inf, 1.0]])
+    s = spec(charts.matrix_heatmap(M, "Z1"))
+    (scale,) = [sc for sc in colour_scales(s) if "domain" in sc]
+    assert scale["domain"] == [-1.0, 1.0]
+    assert [c["label"] for c in dataset_with(s, "label")] == ["nan", "inf", "1"]
+
+
+def test_heatmap_shows_first_max_rows_and_says_so() -> None:
+    M = RNG.normal(size=(150, 3))
+    s = spec(charts.matrix_heatmap(M, "A1"))
+    assert len(dataset_with(s, "value")) == 64 * 3
+    assert "first 64 of 150 rows" in subtitle(s)
+    small = spec(charts.matrix_heatmap(M[:10], "A1"))
+    assert "subtitle" not in small["title"]
+
+
+def test_heatmap_writes_values_only_in_small_matrices() -> None:
+    def has_text(M: np.ndarray, max_rows: int = 64) -> bool:
+        s = spec(charts.matrix_heatmap(M, "M", max_rows=max_rows))
+        return any(d.get("mark", {}) == {"type": "text", "fontSize": 13} for d in walk(s))
+
+    assert has_text(np.ones((64, 8)))
+    assert not has_text(np.ones((64, 9)))
+    assert has_text(np.ones((100, 2)))  # the first 64 rows
+    assert not has_text(np.ones((100, 2)), max_rows=100)
+    s = spec(charts.matrix_heatmap(np.ones((100, 2)), "M", max_rows=100))
+    assert len(dataset_with(s, "value")) == 200
+
+
+def test_fmt_sig_rounds_to_three_significant_digits() -> None:
+    assert charts.fmt_sig(0.43125) == "0.431"
+    assert charts.fmt_sig(-2.0) == "-2"
+    assert charts.fmt_sig(123.456) == "123"
+    assert charts.fmt_sig(1.23456e-5) == "1.23e-5"
+    assert charts.fmt_sig(-98765.0) == "-9.88e4"
+    assert charts.fmt_sig(0.0) == "0"
+    assert charts.fmt_sig(float("nan")) == "nan"
+
+
+# loss_chart and grad_norm_chart
+
+
+def test_loss_chart_drops_nan_and_omits_an_all_nan_test_series() -> None:
+    steps = np.arange(1, 101)
+    batch = np.linspace(2, 1, 100)
+    train = np.full(100, np.nan)
+    train[9::10] = 1.0
+    s = spec(charts.loss_chart(steps, batch, train, np.full(100, np.nan)))
+    rows = dataset_with(s, "series")
+    assert all(np.isfinite(r["value"]) for r in rows)
+    series = [r["series"] for r in rows]
+    assert series.count("batch loss") == 100
+    assert series.count("train loss") == 10
+    assert "test loss" not in series
+    assert all("test loss" not in sc.get("domain", []) for sc in colour_scales(s))
+    full = {r["full"] for r in rows if r["series"] == "batch loss"}
+    assert repr(float(batch[1])) in full
+
+
+def test_loss_chart_log_scale_clips_zeros_to_a_positive_value() -> None:
+    steps = np.arange(1, 6)
+    batch = np.array([1.0, 0.1, 0.0, 0.01, 0.001])
+    s = spec(charts.loss_chart(steps, batch, batch, batch, log_scale=True))
+    assert any(sc.get("type") == "log" for sc in y_scales(s))
+    assert all(r["plot"] > 0 for r in dataset_with(s, "plot"))
+    assert "log scale" in subtitle(s)
+    linear = spec(charts.loss_chart(steps, batch, batch, batch))
+    assert not any(sc.get("type") == "log" for sc in y_scales(linear))
+
+
+def test_loss_chart_thins_long_series_and_says_so() -> None:
+    n = 150_000
+    steps = np.arange(1, n + 1)
+    batch = RNG.uniform(size=n)
+    train = np.where(steps % 10 == 0, 0.5, np.nan)
+    s = spec(charts.loss_chart(steps, batch, train, train, max_points=2000))
+    rows = dataset_with(s, "series")
+    for name in ("batch loss", "train loss", "test loss"):
+        assert sum(r["series"] == name for r in rows) <= 2000
+    assert len(rows) <= charts.MAX_ROWS
+    assert "2,000 of 150,000" in subtitle(s)
+    assert "2,000 of 15,000" in subtitle(s)
+    kept = [r["step"] for r in rows if r["series"] == "batch loss"]
+    assert kept[0] == 1 and kept[-1] == n  # evenly spaced, ends included
+
+
+def test_loss_chart_with_no_steps_says_how_to_start() -> None:
+    s = spec(charts.loss_chart(np.array([]), np.array([]), np.array([]), np.array([])))
+    (rows,) = datasets(s)
+    assert "Step" in rows[0]["message"]
+    assert s["title"]["text"]
+
+
+def test_infinite_losses_are_left_out_and_counted() -> None:
+    steps = np.arange(1, 5)
+    batch = np.array([1.0, 10.0, np.inf, np.nan])
+    s = spec(charts.loss_chart(steps, batch, batch, batch))
+    assert all(np.isfinite(r["value"]) for r in dataset_with(s, "series"))
+    assert "infinite" in subtitle(s)
+
+
+def test_grad_norm_chart_is_log_by_default_with_both_layers() -> None:
+    steps = np.arange(1, 21)
+    s = spec(charts.grad_norm_chart(steps, np.zeros(20), np.linspace(1, 2, 20)))
+    assert any(sc.get("type") == "log" for sc in y_scales(s))
+    rows = dataset_with(s, "series")
+    assert {r["series"] for r in rows} == {"‖∇W1, ∇b1‖", "‖∇W2, ∇b2‖"}
+    assert all(r["plot"] > 0 for r in rows)
+    s = spec(charts.grad_norm_chart(steps, np.ones(20), np.ones(20), log_scale=False))
+    assert not any(sc.get("type") == "log" for sc in y_scales(s))
+
+
+# input_grid
+
+
+def test_input_grid_two_features_spans_the_data_plus_margin() -> None:
+    X = np.array([[0.0, -1.0, 5.0], [10.0, 1.0, 7.0], [5.0, 0.0, 6.0]])
+    g1, g2, G = charts.input_grid(X, resolution=11, margin=0.1)
+    assert g1.shape == (11,) and g2.shape == (11,) and G.shape == (121, 2)
+    assert g1[0] == pytest.approx(-1.0) and g1[-1] == pytest.approx(11.0)
+    assert g2[0] == pytest.approx(-1.2) and g2[-1] == pytest.approx(1.2)
+    i, j = 3, 7
+    assert tuple(G[j * 11 + i]) == (g1[i], g2[j])  # g1 varies fastest
+    _, _, G3 = charts.input_grid(X, resolution=11, fill_others=True)
+    assert G3.shape == (121, 3) and np.all(G3[:, 2] == 6.0)
+
+
+def test_input_grid_one_feature_and_constant_columns() -> None:
+    g1, g2, G = charts.input_grid(np.array([[1.0], [3.0]]), resolution=7)
+    assert g1.shape == (7,) and g2.size == 0 and G.shape == (7, 1)
+    assert np.array_equal(G[:, 0], g1)
+    g1, g2, _ = charts.input_grid(np.array([[2.0, 0.0], [2.0, 0.0]]), resolution=5)
+    assert g1[0] < 2.0 < g1[-1] and g2[0] < 0.0 < g2[-1]
+
+
+# prediction_surface, fit_curve, y_vs_yhat
+
+
+def test_prediction_surface_samples_points_and_shares_the_colour_scale() -> None:
+    X = RNG.normal(size=(5000, 2))
+    y = X[:, :1] * 3.0
+    g1, g2, G = charts.input_grid(X, resolution=40)
+    pred = G[:, 0]
+    s = spec(charts.prediction_surface(g1, g2, pred, X, y, ["a", "b"], "t", max_points=1000))
+    assert n_rows(s) <= charts.MAX_ROWS
+    cells = dataset_with(s, "xlo")
+    assert len(cells) == 40 * 40
+    points = [rows for rows in datasets(s) if rows and "xlo" not in rows[0]]
+    assert len(points) == 1 and len(points[0]) == 1000
+    assert "1,000 of 5,000 points" in subtitle(s)
+    domains = {tuple(sc["domain"]) for sc in colour_scales(s) if "domain" in sc}
+    assert len(domains) == 1
+    lo, hi = domains.pop()
+    drawn = [r["value"] for r in cells + points[0]]
+    assert lo == min(drawn) and hi == max(drawn)
+    with pytest.raises(ValueError):
+        charts.prediction_surface(g1, g2, pred[:-1], X, y, ["a", "b"], "t")
+
+
+def test_big_prediction_grids_are_thinned_below_the_row_cap() -> None:
+    X = RNG.normal(size=(100, 2))
+    g1, g2, G = charts.input_grid(X, resolution=150)
+    s = spec(charts.prediction_surface(g1, g2, G[:, 1], X, X[:, :1], ["a", "b"], "t"))
+    assert n_rows(s) <= charts.MAX_ROWS
+    assert "grid thinned" in subtitle(s)
+
+
+def test_fit_curve_highlights_the_batch_and_samples_the_data() -> None:
+    x = np.linspace(0, 1, 3000)
+    xg = np.linspace(0, 1, 50)
+    s = spec(
+        charts.fit_curve(
+            x, x**2, xg, xg**2, "x", "y", max_points=500, batch_x=x[:8], batch_y=x[:8] ** 2
+        )
+    )
+    rows = dataset_with(s, "series")
+    counts = {name: sum(r["series"] == name for r in rows) for name in {r["series"] for r in rows}}
+    assert counts == {"data": 500, "prediction ŷ": 50, "current batch": 8}
+    assert "500 of 3,000 data points" in subtitle(s)
+    s = spec(charts.fit_curve(x[:10], x[:10], xg, xg, "x", "y"))
+    assert {r["series"] for r in dataset_with(s, "series")} == {"data", "prediction ŷ"}
+    assert "subtitle" not in s["title"]
+
+
+def test_y_vs_yhat_samples_and_draws_the_diagonal() -> None:
+    y = RNG.normal(size=(12_000, 1))
+    s = spec(charts.y_vs_yhat(y, y * 0.9, "price", max_points=2000))
+    assert len(dataset_with(s, "yhat")) == 2000
+    assert "2,000 of 12,000 points" in subtitle(s)
+    diagonal = dataset_with(s, "a")
+    assert len(diagonal) == 2 and diagonal[0]["a"] < diagonal[1]["a"]
+    assert "price" in s["title"]["text"]
+
+
+# hidden_unit_maps
+
+
+def test_hidden_unit_maps_two_features_wrap_and_stay_under_the_cap() -> None:
+    X = RNG.normal(size=(50, 2))
+    g1, g2, G = charts.input_grid(X, resolution=50)
+    A1 = forward(init_params("xavier", 2, 8, seed=0), G).A1
+    s = spec(charts.hidden_unit_maps(g1, g2, A1, ["a", "b"]))
+    assert s["columns"] == 4
+    assert s["facet"]["sort"] == [f"unit {j}" for j in range(1, 9)]
+    rows = dataset_with(s, "unit")
+    assert len(rows) <= charts.MAX_ROWS
+    assert "grid thinned" in subtitle(s)
+    assert all(0.0 <= r["value"] <= 1.0 for r in rows)
+    (scale,) = colour_scales(s)
+    assert scale == {"domain": [0, 1], "scheme": "viridis"}
+
+
+def test_hidden_unit_maps_one_feature_draws_a_curve_per_unit() -> None:
+    g1, g2, G = charts.input_grid(np.array([[0.0], [1.0]]), resolution=30)
+    A1 = forward(init_params("xavier", 1, 3, seed=0), G).A1
+    s = spec(charts.hidden_unit_maps(g1, g2, A1, ["x"]))
+    rows = dataset_with(s, "unit")
+    assert len(rows) == 90
+    assert {r["unit"] for r in rows} == {"unit 1", "unit 2", "unit 3"}
+
+
+# network_diagram
+
+
+def edges_of(s: dict[str, Any]) -> list[dict[str, Any]]:
+    return dataset_with(s, "weight")
+
+
+@pytest.mark.parametrize(("n", "h"), [(1, 1), (2, 3), (4, 8)])
+def test_network_diagram_has_one_edge_per_weight(n: int, h: int) -> None:
+    p = init_params("normal", n, h, seed=4, scale=1.0)
+    with_bias = edges_of(spec(charts.network_diagram(p, [f"f{i}" for i in range(n)])))
+    assert len(with_bias) == n * h + h + h + 1
+    without = edges_of(
+        spec(charts.network_diagram(p, [f"f{i}" for i in range(n)], show_bias=False))
+    )
+    assert len(without) == n * h + h
+
+
+def test_network_edge_width_grows_with_the_weight_and_names_it() -> None:
+    p = init_params("normal", 3, 4, seed=2, scale=1.0)
+    s = spec(charts.network_diagram(p, ["a", "b", "c"], "t"))
+    edges = edges_of(s)
+    weights = np.array([float(e["full"]) for e in edges])
+    widths = np.array([e["width"] for e in edges])
+    order = np.argsort(np.abs(weights), kind="stable")
+    assert np.all(np.diff(widths[order]) >= 0)
+    assert widths.max() == pytest.approx(8.0) and widths.min() >= 0.5
+    by_name = {e["weight"].split(" = ")[0]: e for e in edges}
+    w12 = p.W1[0, 1]
+    assert by_name["W1[1,2]"]["weight"] == f"W1[1,2] = {charts.fmt_sig(w12, 4)}"
+    assert by_name["W1[1,2]"]["sign"] == ("positive" if w12 > 0 else "negative")
+    assert {"W2[4,1]", "b1[1,4]", "b2[1,1]"} <= set(by_name)
+    assert all(
+        "axis" in d and d["axis"] is None for d in walk(s) if "field" in d and d["field"] == "x"
+    )
+
+
+def test_network_with_all_zero_weights_is_safe() -> None:
+    p = init_params("zeros", 2, 2)
+    edges = edges_of(spec(charts.network_diagram(p, ["a", "b"])))
+    assert {e["width"] for e in edges} == {0.5}
+    assert {e["sign"] for e in edges} == {"zero"}
+
+
+def test_edge_width_is_linear_between_the_limits() -> None:
+    widths = charts.edge_width(np.array([0.0, 0.5, 1.0]), 1.0)
+    assert widths.tolist() == [0.5, 4.25, 8.0]
+    assert charts.edge_width(np.array([0.0]), 0.0).tolist() == [0.5]
+
+
+def test_params_type_is_what_the_diagram_reads() -> None:
+    p = Params.of(np.ones((1, 1)), np.zeros((1, 1)), -np.ones((1, 1)), np.zeros((1, 1)))
+    edges = edges_of(spec(charts.network_diagram(p, ["x"])))
+    signs = {e["weight"].split(" = ")[0]: e["sign"] for e in edges}
+    assert signs["W1[1,1]"] == "positive" and signs["W2[1,1]"] == "negative"

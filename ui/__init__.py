@@ -1,0 +1,1 @@
+"""Display helpers for the dashboard: chart builders and other presentation code."""

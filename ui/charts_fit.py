@@ -1,0 +1,244 @@
+"""What the model predicts over the data: prediction surface, fit curve, y vs ŷ."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from ui.charts_common import (
+    MAX_ROWS,
+    NEGATIVE,
+    NEUTRAL,
+    OUTLINE,
+    POSITIVE,
+    VALUE_SCHEME,
+    axis,
+    chart_title,
+    even_indices,
+    full_tooltip,
+    full_values,
+    grid_cells,
+    legend,
+    message_chart,
+    num_tooltip,
+    sample_note,
+    two_names,
+)
+
+
+def prediction_surface(
+    g1: np.ndarray,
+    g2: np.ndarray,
+    pred: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    feature_names: Sequence[str],
+    target_name: str,
+    max_points: int = 2000,
+    width: int = 440,
+    height: int = 400,
+) -> alt.LayerChart:
+    """The prediction over the plane of two inputs, with the data on top in the same colours."""
+    g1, g2 = np.asarray(g1, dtype=float).ravel(), np.asarray(g2, dtype=float).ravel()
+    pred = np.asarray(pred, dtype=float).ravel()
+    if pred.size != g1.size * g2.size:
+        raise ValueError(f"pred has {pred.size} values for a {g1.size}×{g2.size} grid.")
+    X = np.asarray(X, dtype=float)
+    yv = np.asarray(y, dtype=float).ravel()
+    f1, f2 = two_names(feature_names)
+
+    m = X.shape[0]
+    idx = even_indices(m, max(1, min(int(max_points), MAX_ROWS // 2)))
+    notes = ["background: the model's prediction ŷ; dots: the data, coloured by actual y"]
+    if idx.size < m:
+        notes.append(sample_note(idx.size, m))
+    cells, grid_note = grid_cells(g1, g2, pred, MAX_ROWS - idx.size)
+    if grid_note:
+        notes.append(grid_note)
+    cells["full"] = full_values(cells["value"])
+    points = pd.DataFrame(
+        {"x1": X[idx, 0], "x2": X[idx, 1], "value": yv[idx], "full": full_values(yv[idx])}
+    )
+
+    both = np.concatenate([cells["value"].to_numpy(), points["value"].to_numpy()])
+    both = both[np.isfinite(both)]
+    lo, hi = (float(both.min()), float(both.max())) if both.size else (0.0, 1.0)
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    # The darkest end of the scheme is left out so that the dark outline of the dots stays visible.
+    colour_scale = alt.Scale(
+        scheme=alt.SchemeParams(VALUE_SCHEME, extent=[0.15, 1.0]), domain=[lo, hi], clamp=True
+    )
+    colour = alt.Color(
+        "value:Q",
+        scale=colour_scale,
+        legend=legend(target_name, gradientLength=min(240, height - 60)),
+    )
+    x_scale = alt.Scale(domain=[float(cells["xlo"].min()), float(cells["xhi"].max())], nice=False)
+    y_scale = alt.Scale(domain=[float(cells["ylo"].min()), float(cells["yhi"].max())], nice=False)
+
+    surface = (
+        alt.Chart(cells)
+        .mark_rect()
+        .encode(
+            x=alt.X("xlo:Q", scale=x_scale, axis=axis(f1, grid=False)),
+            x2="xhi:Q",
+            y=alt.Y("ylo:Q", scale=y_scale, axis=axis(f2, grid=False)),
+            y2="yhi:Q",
+            color=colour,
+            tooltip=[
+                num_tooltip("x1", f1),
+                num_tooltip("x2", f2),
+                num_tooltip("value", f"predicted {target_name}"),
+                full_tooltip(title="full prediction"),
+            ],
+        )
+    )
+    point_base = alt.Chart(points).encode(
+        x=alt.X("x1:Q", scale=x_scale),
+        y=alt.Y("x2:Q", scale=y_scale),
+        tooltip=[
+            num_tooltip("x1", f1),
+            num_tooltip("x2", f2),
+            num_tooltip("value", f"actual {target_name}"),
+            full_tooltip(title=f"full {target_name}"),
+        ],
+    )
+    size = 60 if idx.size <= 500 else 30
+    dots = point_base.mark_circle(size=size, stroke=OUTLINE, strokeWidth=1, opacity=1).encode(
+        color=colour
+    )
+    return alt.layer(surface, dots).properties(
+        title=chart_title(f"Prediction of {target_name} over the inputs", notes),
+        width=width,
+        height=height,
+    )
+
+
+def fit_curve(
+    x: np.ndarray,
+    y: np.ndarray,
+    x_grid: np.ndarray,
+    y_grid: np.ndarray,
+    feature_name: str,
+    target_name: str,
+    max_points: int = 2000,
+    batch_x: np.ndarray | None = None,
+    batch_y: np.ndarray | None = None,
+    width: int = 560,
+    height: int = 340,
+) -> alt.LayerChart:
+    """One input: the data, the model's curve ŷ(x) and the current mini-batch."""
+    x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
+    xg, yg = np.asarray(x_grid, dtype=float).ravel(), np.asarray(y_grid, dtype=float).ravel()
+    order = np.argsort(xg, kind="stable")
+    xg, yg = xg[order], yg[order]
+    cap = max(1, min(int(max_points), (MAX_ROWS - xg.size) // 2))
+    notes = []
+    idx = even_indices(x.size, cap)
+    if idx.size < x.size:
+        notes.append(sample_note(idx.size, x.size, "data points"))
+
+    data = pd.DataFrame({"x": x[idx], "y": y[idx], "series": "data", "full": full_values(y[idx])})
+    curve = pd.DataFrame({"x": xg, "y": yg, "series": "prediction ŷ", "full": full_values(yg)})
+    frames = [data, curve]
+    if batch_x is not None and batch_y is not None:
+        bx, by = np.asarray(batch_x, dtype=float).ravel(), np.asarray(batch_y, dtype=float).ravel()
+        bidx = even_indices(bx.size, cap)
+        if bidx.size < bx.size:
+            notes.append(sample_note(bidx.size, bx.size, "batch points"))
+        batch = {"x": bx[bidx], "y": by[bidx], "series": "current batch"}
+        frames.append(pd.DataFrame(batch | {"full": full_values(by[bidx])}))
+    frame = pd.concat(frames, ignore_index=True)
+    present = [s for s in ("data", "prediction ŷ", "current batch") if (frame.series == s).any()]
+    palette = {"data": NEUTRAL, "prediction ŷ": POSITIVE, "current batch": NEGATIVE}
+    colour = alt.Color(
+        "series:N",
+        sort=present,
+        scale=alt.Scale(domain=present, range=[palette[s] for s in present]),
+        legend=legend(None, orient="top", direction="horizontal", symbolSize=150, symbolOpacity=1),
+    )
+    tip = [
+        alt.Tooltip("series:N", title="what"),
+        num_tooltip("x", feature_name),
+        num_tooltip("y", target_name),
+        full_tooltip(title=f"full {target_name}"),
+    ]
+    base = alt.Chart(frame).encode(
+        x=alt.X("x:Q", scale=alt.Scale(zero=False), axis=axis(feature_name)),
+        y=alt.Y("y:Q", scale=alt.Scale(zero=False), axis=axis(target_name)),
+        color=colour,
+        tooltip=tip,
+    )
+    dots = base.transform_filter("datum.series == 'data'").mark_circle(
+        size=45 if idx.size <= 500 else 20, opacity=0.55
+    )
+    line = base.transform_filter("datum.series == 'prediction ŷ'").mark_line(strokeWidth=3.5)
+    batch = base.transform_filter("datum.series == 'current batch'").mark_circle(
+        size=110, opacity=1, stroke=OUTLINE, strokeWidth=1
+    )
+    return alt.layer(dots, line, batch).properties(
+        title=chart_title(f"Fit of {target_name} against {feature_name}", notes),
+        width=width,
+        height=height,
+    )
+
+
+def y_vs_yhat(
+    y: np.ndarray,
+    yhat: np.ndarray,
+    target_name: str,
+    max_points: int = 2000,
+    width: int = 380,
+    height: int = 380,
+) -> alt.LayerChart:
+    """Predicted against actual target; points on the dashed diagonal are exact."""
+    y, yhat = np.asarray(y, dtype=float).ravel(), np.asarray(yhat, dtype=float).ravel()
+    if y.size != yhat.size:
+        raise ValueError(f"{y.size} targets but {yhat.size} predictions.")
+    title = f"Predicted vs actual {target_name}"
+    if y.size == 0:
+        return message_chart("No data", title, width, height)
+    idx = even_indices(y.size, max(1, min(int(max_points), MAX_ROWS - 2)))
+    notes = ["on the dashed line ŷ = y exactly"]
+    if idx.size < y.size:
+        notes.append(sample_note(idx.size, y.size))
+    frame = pd.DataFrame(
+        {
+            "y": y[idx],
+            "yhat": yhat[idx],
+            "residual": yhat[idx] - y[idx],
+            "full": full_values(yhat[idx]),
+        }
+    )
+    both = np.concatenate([y, yhat])
+    both = both[np.isfinite(both)]
+    lo, hi = (float(both.min()), float(both.max())) if both.size else (0.0, 1.0)
+    pad = 0.05 * (hi - lo) if hi > lo else 0.5
+    lo, hi = lo - pad, hi + pad
+    scale = alt.Scale(domain=[lo, hi], nice=False, zero=False)
+    diagonal = (
+        alt.Chart(pd.DataFrame({"a": [lo, hi]}))
+        .mark_line(color="#555555", strokeDash=[6, 4], strokeWidth=2)
+        .encode(x=alt.X("a:Q", scale=scale), y=alt.Y("a:Q", scale=scale))
+    )
+    dots = (
+        alt.Chart(frame)
+        .mark_circle(size=50 if idx.size <= 500 else 22, color=POSITIVE, opacity=0.6)
+        .encode(
+            x=alt.X("y:Q", scale=scale, axis=axis(f"actual {target_name} (y)")),
+            y=alt.Y("yhat:Q", scale=scale, axis=axis(f"predicted {target_name} (ŷ)")),
+            tooltip=[
+                num_tooltip("y", "actual y"),
+                num_tooltip("yhat", "predicted ŷ"),
+                num_tooltip("residual", "ŷ − y"),
+                full_tooltip(title="full ŷ"),
+            ],
+        )
+    )
+    return alt.layer(diagonal, dots).properties(
+        title=chart_title(title, notes), width=width, height=height
+    )

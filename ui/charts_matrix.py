@@ -1,0 +1,296 @@
+"""Heatmaps of matrices and the network diagram."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from core.network import Params
+from ui.charts_common import (
+    CELL_TEXT_SIZE,
+    DIVERGING_SCHEME,
+    LABEL_SIZE,
+    MAX_ROWS,
+    NEGATIVE,
+    NEUTRAL,
+    OUTLINE,
+    POSITIVE,
+    UNIT_SCHEME,
+    axis,
+    chart_title,
+    fmt_sig,
+    full_tooltip,
+    full_values,
+    legend,
+    message_chart,
+    no_view_border,
+    num_tooltip,
+)
+
+TEXT_MAX_ROWS, TEXT_MAX_COLS = 64, 8
+CELL_WIDTH_TEXT = 56  # px per column with numbers in the cells
+CELL_WIDTH = 24
+
+
+def _unique(labels: Sequence[str]) -> list[str]:
+    """The labels, with duplicates told apart (the axis needs distinct values)."""
+    out: list[str] = []
+    for label in map(str, labels):
+        candidate, k = label, 2
+        while candidate in out:
+            candidate, k = f"{label} ({k})", k + 1
+        out.append(candidate)
+    return out
+
+
+def _text_colour(values: np.ndarray, kind: str, limit: float) -> list[str]:
+    """White on the dark ends of the scale, near-black elsewhere."""
+    dark = np.abs(values) > 0.55 * limit if kind == "signed" else values < 0.45
+    return ["white" if d else "#111111" for d in dark]
+
+
+def matrix_heatmap(
+    M: np.ndarray,
+    title: str,
+    row_labels: Sequence[str] | None = None,
+    col_labels: Sequence[str] | None = None,
+    kind: Literal["signed", "unit"] = "signed",
+    max_rows: int = 64,
+    legend_title: str = "value",
+) -> alt.Chart:
+    """Heatmap of a 2-D matrix, rows top to bottom, with the values written in small matrices.
+
+    "signed": diverging scale centred on 0 with domain [-max|M|, max|M|] (orange < 0 < blue);
+    "unit": viridis on [0, 1]. Only the first `max_rows` rows are drawn (the subtitle says so).
+    """
+    M = np.asarray(M, dtype=float)
+    if M.ndim == 1:
+        M = M.reshape(1, -1)
+    if M.ndim != 2:
+        raise ValueError(f"matrix_heatmap needs a 2-D matrix, not shape {M.shape}.")
+    total_rows, cols = M.shape
+    if total_rows == 0 or cols == 0:
+        return message_chart("(empty matrix)", title, width=200, height=60)
+    rows = min(total_rows, max(1, max_rows), max(1, MAX_ROWS // cols))
+    shown = M[:rows]
+    rlabels = _unique(row_labels if row_labels is not None else range(1, total_rows + 1))[:rows]
+    clabels = _unique(col_labels if col_labels is not None else range(1, cols + 1))
+    if len(rlabels) != rows or len(clabels) != cols:
+        raise ValueError("row_labels/col_labels do not match the matrix shape.")
+
+    finite = np.isfinite(shown)
+    if kind == "signed":
+        limit = float(np.max(np.abs(shown[finite]))) if finite.any() else 0.0
+        limit = limit if limit > 0 else 1.0
+        scale = alt.Scale(
+            scheme=DIVERGING_SCHEME, reverse=True, domain=[-limit, limit], domainMid=0
+        )
+    elif kind == "unit":
+        limit = 1.0
+        scale = alt.Scale(scheme=UNIT_SCHEME, domain=[0, 1])
+    else:
+        raise ValueError(f"kind must be 'signed' or 'unit', not {kind!r}.")
+
+    values = shown.ravel()
+    frame = pd.DataFrame(
+        {
+            "row": np.repeat(rlabels, cols),
+            "col": np.tile(clabels, rows),
+            "value": np.where(np.isfinite(values), values, np.nan),
+            "label": [fmt_sig(v) for v in values],
+            "full": full_values(values),
+            "ink": _text_colour(np.nan_to_num(values), kind, limit),
+        }
+    )
+    with_text = rows <= TEXT_MAX_ROWS and cols <= TEXT_MAX_COLS
+    col_step = CELL_WIDTH_TEXT if with_text else CELL_WIDTH
+    row_step = 30 if rows <= 16 else (20 if rows <= TEXT_MAX_ROWS else max(3, 640 // rows))
+    subtitle = f"first {rows:,} of {total_rows:,} rows shown" if rows < total_rows else None
+
+    base = alt.Chart(frame).encode(
+        x=alt.X(
+            "col:O",
+            sort=clabels,
+            axis=axis(None, orient="top", labelAngle=0, ticks=False, domain=False),
+        ),
+        y=alt.Y("row:O", sort=rlabels, axis=axis(None, ticks=False, domain=False)),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=0.5).encode(
+        color=alt.Color(
+            "value:Q",
+            scale=scale,
+            legend=legend(
+                legend_title,
+                orient="bottom",
+                direction="horizontal",
+                gradientLength=max(120, min(240, col_step * cols)),
+            ),
+        ),
+        tooltip=[
+            alt.Tooltip("row:O", title="row"),
+            alt.Tooltip("col:O", title="column"),
+            num_tooltip("value", "value"),
+            full_tooltip(),
+        ],
+    )
+    chart: alt.Chart | alt.LayerChart = cells
+    if with_text:
+        text = base.mark_text(fontSize=CELL_TEXT_SIZE).encode(
+            text="label:N", color=alt.Color("ink:N", scale=None), tooltip=cells.encoding.tooltip
+        )
+        chart = alt.layer(cells, text).resolve_scale(color="independent")
+    return chart.properties(
+        title=chart_title(title, subtitle),
+        width=alt.Step(col_step),
+        height=alt.Step(row_step),
+    )
+
+
+def _layer_y(k: int, spacing: float = 1.0) -> np.ndarray:
+    """Vertical positions of k nodes centred on 0, top to bottom."""
+    return (np.arange(k)[::-1] - (k - 1) / 2) * spacing
+
+
+def edge_width(abs_w: np.ndarray, max_abs: float, lo: float = 0.5, hi: float = 8.0) -> np.ndarray:
+    """Stroke width in px, linear in |w| from `lo` (w = 0) to `hi` (the largest |w|)."""
+    if max_abs <= 0 or not np.isfinite(max_abs):
+        return np.full(np.shape(abs_w), lo)
+    return lo + (hi - lo) * np.clip(np.asarray(abs_w) / max_abs, 0.0, 1.0)
+
+
+def network_diagram(
+    params: Params,
+    input_names: Sequence[str],
+    target_name: str = "ŷ",
+    show_bias: bool = True,
+    width: int = 560,
+    height: int | None = None,
+) -> alt.LayerChart:
+    """Inputs, hidden units h1..hh and the output; edge width ∝ |w|, blue > 0, orange < 0.
+
+    With `show_bias`, a "1" node under the inputs feeds b1 and one under the hidden layer feeds b2.
+    """
+    W1, b1, W2, b2 = (np.asarray(a, dtype=float) for a in params)
+    n, h = W1.shape
+    names = [str(s) for s in input_names][:n]
+    names += [f"x{i + 1}" for i in range(len(names), n)]
+
+    extra = 1 if show_bias else 0
+    tallest = max(n + extra, h + extra, 1)
+    if height is None:  # about 45 px per node in the tallest layer
+        height = int(np.clip(45 * (tallest + 1), 200, 420))
+    y_in, y_hid, y_out = _layer_y(n + extra), _layer_y(h + extra), _layer_y(1)
+    nodes = [
+        {"x": 0.0, "y": y_in[i], "label": "", "side": names[i], "kind": "input", "tip": names[i]}
+        for i in range(n)
+    ]
+    nodes += [
+        {"x": 1.0, "y": y_hid[j], "label": f"h{j + 1}", "side": "", "kind": "hidden",
+         "tip": f"hidden unit h{j + 1} (sigmoid)"}
+        for j in range(h)
+    ]  # fmt: skip
+    nodes.append(
+        {"x": 2.0, "y": y_out[0], "label": "", "side": target_name, "kind": "output",
+         "tip": f"output {target_name} (linear)"}
+    )  # fmt: skip
+    if show_bias:
+        nodes += [
+            {"x": 0.0, "y": y_in[n], "label": "1", "side": "bias", "kind": "bias",
+             "tip": "bias input 1 (feeds b1)"},
+            {"x": 1.0, "y": y_hid[h], "label": "1", "side": "", "kind": "bias",
+             "tip": "bias input 1 (feeds b2)"},
+        ]  # fmt: skip
+
+    edges: list[dict] = []
+
+    def add(name: str, w: float, x: float, y: float, x2: float, y2: float) -> None:
+        edges.append({"name": name, "w": w, "x": x, "y": y, "x2": x2, "y2": y2})
+
+    for i in range(n):
+        for j in range(h):
+            add(f"W1[{i + 1},{j + 1}]", W1[i, j], 0.0, y_in[i], 1.0, y_hid[j])
+    for j in range(h):
+        add(f"W2[{j + 1},1]", W2[j, 0], 1.0, y_hid[j], 2.0, y_out[0])
+    if show_bias:
+        for j in range(h):
+            add(f"b1[1,{j + 1}]", b1[0, j], 0.0, y_in[n], 1.0, y_hid[j])
+        add("b2[1,1]", b2[0, 0], 1.0, y_hid[h], 2.0, y_out[0])
+
+    ef = pd.DataFrame(edges)
+    w = ef["w"].to_numpy()
+    finite = np.isfinite(w)
+    max_abs = float(np.max(np.abs(w[finite]))) if finite.any() else 0.0
+    ef["width"] = edge_width(np.where(finite, np.abs(w), max_abs), max_abs)
+    ef["sign"] = np.select([w > 0, w < 0], ["positive", "negative"], "zero")
+    ef["weight"] = [f"{nm} = {fmt_sig(v, 4)}" for nm, v in zip(ef["name"], w, strict=True)]
+    ef["full"] = full_values(w)
+    ef = ef.drop(columns="w")
+    # Draw the thin edges first so that thick ones stay on top.
+    ef = ef.sort_values("width", kind="stable").reset_index(drop=True)
+
+    pad = 0.8
+    x_scale = alt.Scale(domain=[-0.85, 2.75], nice=False, zero=False)
+    y_scale = alt.Scale(domain=[-tallest / 2 - pad / 2, tallest / 2 + pad / 2], nice=False)
+    X = alt.X("x:Q", scale=x_scale, axis=None)
+    Y = alt.Y("y:Q", scale=y_scale, axis=None)
+    signs = ["positive", "negative", "zero"]
+    sign_colour = alt.Color(
+        "sign:N",
+        scale=alt.Scale(domain=signs, range=[POSITIVE, NEGATIVE, NEUTRAL]),
+        legend=legend(
+            "weight sign",
+            orient="bottom",
+            direction="horizontal",
+            symbolStrokeWidth=4,
+            values=[s for s in signs if (ef["sign"] == s).any()],
+        ),
+    )
+    edge_tip = [alt.Tooltip("weight:N", title="weight"), alt.Tooltip("full:N", title="full value")]
+    edge_base = alt.Chart(ef).encode(X, Y, x2="x2:Q", y2="y2:Q", tooltip=edge_tip)
+    lines = edge_base.mark_rule(opacity=0.85, strokeCap="round").encode(
+        color=sign_colour, strokeWidth=alt.StrokeWidth("width:Q", scale=None)
+    )
+    # Invisible wide strokes make thin edges easy to hover.
+    hover = edge_base.mark_rule(strokeWidth=10, opacity=0.01, color="white")
+
+    nf = pd.DataFrame(nodes)
+    fills = {"input": "#E8E8E8", "hidden": "#D6E6F4", "output": "#F6E3D4", "bias": "#FFFFFF"}
+    node_base = alt.Chart(nf).encode(X, Y, tooltip=alt.Tooltip("tip:N", title="node"))
+    circles = node_base.mark_point(
+        filled=True, size=1100, stroke=OUTLINE, strokeWidth=1.5, opacity=1
+    ).encode(
+        shape=alt.Shape(
+            "kind:N",
+            scale=alt.Scale(domain=list(fills), range=["circle", "circle", "circle", "square"]),
+            legend=None,
+        ),
+        fill=alt.Fill(
+            "kind:N", scale=alt.Scale(domain=list(fills), range=list(fills.values())), legend=None
+        ),
+    )
+    inner = node_base.mark_text(fontSize=LABEL_SIZE, fontWeight="bold", color=OUTLINE).encode(
+        text="label:N"
+    )
+    left = (
+        node_base.transform_filter("datum.x < 0.5")
+        .mark_text(fontSize=LABEL_SIZE + 1, align="right", dx=-24, limit=150)
+        .encode(text="side:N")
+    )
+    right = (
+        node_base.transform_filter("datum.x > 1.5")
+        .mark_text(fontSize=LABEL_SIZE + 1, align="left", dx=24, limit=110, fontWeight="bold")
+        .encode(text="side:N")
+    )
+    return alt.layer(lines, hover, circles, inner, left, right).properties(
+        title=chart_title(
+            f"Network {n}-{h}-1",
+            "edge width ∝ |weight|; blue positive, orange negative; hover an edge for its value",
+        ),
+        width=width,
+        height=height,
+        view=no_view_border(),
+    )

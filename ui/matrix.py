@@ -1,0 +1,45 @@
+"""One matrix on the page: its symbol, formula and shape, a table and a heatmap."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ui.charts import matrix_heatmap
+
+SHORT_FORMAT, FULL_FORMAT = "%.4g", "%.17g"
+
+
+def matrix_frame(
+    M: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str]
+) -> pd.DataFrame:
+    return pd.DataFrame(np.asarray(M), index=list(row_labels), columns=list(col_labels))
+
+
+def show_matrix(
+    name: str,
+    caption: str,
+    formula: str,
+    M: np.ndarray,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    kind: str = "signed",
+) -> None:
+    """Heading with name, meaning and shape, the formula in LaTeX, then the table and heatmap."""
+    rows, cols = M.shape
+    st.markdown(f"##### {name} · {caption} · shape {rows}×{cols}")
+    st.latex(rf"{formula} \qquad ({rows}\times{cols})")
+    fmt = FULL_FORMAT if st.session_state.full_precision else SHORT_FORMAT
+    frame = matrix_frame(M, row_labels, col_labels)
+    left, right = st.columns([3, 2])
+    left.dataframe(
+        frame,
+        column_config={c: st.column_config.NumberColumn(c, format=fmt) for c in frame.columns},
+        height=min(38 + 35 * rows, 400),
+    )
+    right.altair_chart(
+        matrix_heatmap(np.asarray(M), name, list(row_labels), list(col_labels), kind=kind)
+    )

@@ -1,0 +1,76 @@
+"""Charts of the whole run: loss curves, what the model predicts, the network and its units."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from core.experiment import Experiment
+from core.network import forward
+from core.trainer import Trainer
+from ui import charts
+
+
+def loss_panel(trainer: Trainer) -> None:
+    h = trainer.history
+    steps = np.arange(1, len(h) + 1)
+    st.altair_chart(
+        charts.loss_chart(
+            steps,
+            h.column("batch_loss"),
+            h.column("train_loss"),
+            h.column("test_loss"),
+            log_scale=st.session_state.log_loss,
+        ),
+        width="stretch",
+    )
+    st.toggle("Log scale", key="log_loss")
+
+
+def model_panel(experiment: Experiment, trainer: Trainer, batch_rows: np.ndarray | None) -> None:
+    """The model's prediction in the data's own units, over the training data."""
+    ds, scaling = experiment.dataset, experiment.scaling
+    X, y = experiment.split.X_train, experiment.split.y_train
+    if ds.n_inputs == 2:
+        g1, g2, G = charts.input_grid(X)
+        pred = scaling.inverse_y(forward(trainer.params, scaling.transform_X(G)).A2).ravel()
+        chart = charts.prediction_surface(g1, g2, pred, X, y, ds.feature_names, ds.target_name)
+    elif ds.n_inputs == 1:
+        g1, _, G = charts.input_grid(X)
+        pred = scaling.inverse_y(forward(trainer.params, scaling.transform_X(G)).A2).ravel()
+        bx = by = None
+        if batch_rows is not None:
+            bx, by = X[batch_rows, 0], y[batch_rows, 0]
+        chart = charts.fit_curve(
+            X[:, 0], y[:, 0], g1, pred, ds.feature_names[0], ds.target_name, batch_x=bx, batch_y=by
+        )
+    else:
+        yhat = scaling.inverse_y(forward(trainer.params, experiment.X_train).A2)
+        chart = charts.y_vs_yhat(y, yhat, ds.target_name)
+    st.altair_chart(chart, width="stretch")
+
+
+def network_view(experiment: Experiment, trainer: Trainer) -> None:
+    ds = experiment.dataset
+    left, right = st.columns(2)
+    with left:
+        st.altair_chart(
+            charts.network_diagram(trainer.params, ds.feature_names, ds.target_name),
+            width="stretch",
+        )
+        yhat = experiment.scaling.inverse_y(forward(trainer.params, experiment.X_train).A2)
+        st.altair_chart(
+            charts.y_vs_yhat(experiment.split.y_train, yhat, ds.target_name), width="stretch"
+        )
+    with right:
+        if ds.n_inputs <= 2:
+            g1, g2, G = charts.input_grid(experiment.split.X_train)
+            A1 = forward(trainer.params, experiment.scaling.transform_X(G)).A1
+            st.altair_chart(charts.hidden_unit_maps(g1, g2, A1, ds.feature_names), width="stretch")
+        h = trainer.history
+        st.altair_chart(
+            charts.grad_norm_chart(
+                np.arange(1, len(h) + 1), h.column("grad_norm_1"), h.column("grad_norm_2")
+            ),
+            width="stretch",
+        )
