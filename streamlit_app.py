@@ -7,17 +7,20 @@ import streamlit as st
 from ui import state
 from ui.controls import control_bar, messages, status_line
 from ui.explain_view import explain_view
+from ui.gradcheck_view import gradcheck_view
 from ui.model_views import loss_panel, model_panel, network_view
 from ui.sidebar import sidebar
 from ui.step_views import backward_view, forward_view, update_view
+from ui.timetravel import change_summary, picker, shown_step
 
 STEP_VIEWS = {
     "Forward pass": forward_view,
     "Backward pass": backward_view,
     "Update": update_view,
     "Explain a number": explain_view,
+    "Gradient check": gradcheck_view,
 }
-VIEWS = ("Forward pass", "Backward pass", "Update", "Explain a number", "Network & units")
+VIEWS = (*STEP_VIEWS, "Network & units")
 
 
 def main() -> None:
@@ -45,7 +48,8 @@ def training_panel() -> None:
         st.rerun()  # the timer of the panel starts or stops only with a full rerun
     current = state.run()
     trainer = current.trainer
-    record = trainer.record(trainer.step_count) if trainer.step_count else None
+    step = shown_step(trainer)
+    record = trainer.record(step) if step else None
     control_bar()
     messages(trainer)
     status_line(trainer, record)
@@ -54,15 +58,22 @@ def training_panel() -> None:
         loss_panel(trainer)
     with right:
         model_panel(current.experiment, trainer, None if record is None else record.indices)
+    details(current, record)
+
+
+def details(current: state.Run, record) -> None:
+    """The chosen view of the shown step (or of the whole network)."""
     view = st.segmented_control("Show", VIEWS, key="view", default=VIEWS[0], required=True)
-    st.toggle("Full precision", key="full_precision", help="Show all 17 significant digits.")
     if view == "Network & units":
-        network_view(current.experiment, trainer)
-    elif record is None:
+        network_view(current.experiment, current.trainer)
+        return
+    picker(current.trainer)
+    st.toggle("Full precision", key="full_precision", help="Show all 17 significant digits.")
+    if record is None:
         st.info("Press **Step** to run the first mini-batch; its matrices will appear here.")
-    else:
-        names = current.experiment.dataset.feature_names
-        STEP_VIEWS[view](record, names)
+        return
+    change_summary(current.trainer, record)
+    STEP_VIEWS[view](record, current.experiment.dataset.feature_names)
 
 
 main()

@@ -65,6 +65,8 @@ DEFAULTS: dict[str, object] = {
     "play_speed": "normal (0.5 s)",
     "play_steps": 1,
     "full_precision": False,
+    "follow_latest": True,
+    "pick_step": 1,
     "log_loss": False,
     "playing": False,
     "table": None,
