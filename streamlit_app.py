@@ -34,7 +34,7 @@ def main() -> None:
         "mini-batch gradient descent. Press Step and watch every number of that batch."
     )
     ss = st.session_state
-    ss.play_rendered = ss.playing
+    ss.play_rendered = (ss.playing, ss.play_speed)
     interval = state.PLAY_INTERVALS[ss.play_speed] if ss.playing else None
     st.fragment(run_every=interval)(training_panel)()
 
@@ -44,8 +44,8 @@ def training_panel() -> None:
     ss = st.session_state
     if ss.playing:
         state.on_play_tick()
-    if ss.playing != ss.play_rendered:
-        st.rerun()  # the timer of the panel starts or stops only with a full rerun
+    if (ss.playing, ss.play_speed) != ss.play_rendered:
+        st.rerun()  # the panel's timer starts, stops or changes speed only with a full rerun
     current = state.run()
     trainer = current.trainer
     step = shown_step(trainer)

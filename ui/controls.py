@@ -12,8 +12,8 @@ from ui.text import num
 def control_bar() -> None:
     ss = st.session_state
     stopped = state.trainer().stopped
-    cols = st.columns([1, 1.6, 1.2, 1, 1, 1.6], vertical_alignment="bottom")
-    cols[0].button(
+    bar = st.container(horizontal=True, vertical_alignment="bottom", gap="small")
+    bar.button(
         "Step",
         key="btn_step",
         on_click=state.on_step,
@@ -21,24 +21,21 @@ def control_bar() -> None:
         type="primary",
         help="One mini-batch: forward, backward, update.",
     )
-    with cols[1]:
-        run_n = st.container(horizontal=True, vertical_alignment="bottom")
-        run_n.number_input("Steps", 1, state.MAX_RUN_STEPS, key="run_n", width=110)
-        run_n.button("Run N", key="btn_run_n", on_click=state.on_run_n, disabled=stopped)
-    cols[2].button(
-        "Finish epoch", key="btn_epoch", on_click=state.on_finish_epoch, disabled=stopped
-    )
-    cols[3].button(
+    bar.number_input("Steps N", 1, state.MAX_RUN_STEPS, key="run_n", width=130)
+    bar.button("Run N", key="btn_run_n", on_click=state.on_run_n, disabled=stopped)
+    bar.button("Finish epoch", key="btn_epoch", on_click=state.on_finish_epoch, disabled=stopped)
+    bar.button(
         "Pause" if ss.playing else "Play",
         key="btn_play",
         on_click=state.on_toggle_play,
         disabled=stopped,
+        icon=":material/pause:" if ss.playing else ":material/play_arrow:",
     )
-    cols[4].button("Reset", key="btn_reset", on_click=state.on_reset)
-    with cols[5]:
-        speed = st.container(horizontal=True, vertical_alignment="bottom")
-        speed.selectbox("Play speed", list(state.PLAY_INTERVALS), key="play_speed", width=150)
-        speed.selectbox("Steps per tick", [1, 5, 25, 100], key="play_steps", width=100)
+    bar.button("Reset", key="btn_reset", on_click=state.on_reset, icon=":material/restart_alt:")
+    with bar.popover("Play speed", icon=":material/speed:"):
+        st.selectbox("Tick every", list(state.PLAY_INTERVALS), key="play_speed")
+        st.selectbox("Steps per tick", [1, 5, 25, 100], key="play_steps")
+        st.caption("The fastest tick is 0.25 s so that a shared server keeps up with a class.")
 
 
 def status_line(trainer: Trainer, record: StepRecord | None) -> None:
