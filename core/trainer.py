@@ -17,6 +17,9 @@ from core.network import Backward, Forward, Params, backward, forward, mse_loss,
 # per step on average; single steps are always evaluated.
 EVAL_ROWS_PER_STEP = 256
 EXPLOSION_FACTOR = 1e6
+# A session keeps at most this many steps (about 15 MB for the default network, 44 MB for the
+# largest), so that a server holding a whole class stays within its memory.
+MAX_STEPS = 100_000
 
 
 class StepRecord(NamedTuple):
@@ -75,6 +78,7 @@ class Trainer:
         shuffle_seed: int = 0,
         X_test: np.ndarray | None = None,
         y_test: np.ndarray | None = None,
+        max_steps: int = MAX_STEPS,
     ) -> None:
         self.X, self.y = X_train, y_train
         n_in = X_train.shape[1]
@@ -85,6 +89,7 @@ class Trainer:
         self.params = params
         self.history = History(params)
         self.divergence: Divergence | None = None
+        self.max_steps = max_steps
         self.initial_metrics = self.metrics(params)
         self._reference_loss = max(self.initial_metrics.train.loss, 1.0)
         total_rows = X_train.shape[0] + self.X_test.shape[0]
@@ -95,8 +100,24 @@ class Trainer:
         return len(self.history)
 
     @property
+    def full(self) -> bool:
+        """The history holds max_steps steps: training cannot go on without a reset."""
+        return self.step_count >= self.max_steps
+
+    @property
     def stopped(self) -> bool:
-        return self.divergence is not None
+        return self.divergence is not None or self.full
+
+    @property
+    def stop_message(self) -> str:
+        if self.divergence is not None:
+            return self.divergence.message
+        if self.full:
+            return (
+                f"Training stopped after {self.max_steps:,} steps, the most one session keeps. "
+                "Export the history if you need it, then press Reset."
+            )
+        return ""
 
     def next_position(self) -> tuple[int, int]:
         """(epoch, batch) of the step that would run next."""

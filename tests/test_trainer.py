@@ -395,3 +395,13 @@ def test_record_out_of_range_raises():
             trainer.record(bad)
     assert trainer.record(5).step == 5
     assert trainer.record(1).step == 1
+
+
+def test_history_cap_stops_training_with_a_message():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 2))
+    trainer = Trainer(X, X[:, :1], init_params("xavier"), batch_size=5, lr=0.1, max_steps=30)
+    assert trainer.run(100) == 30
+    assert trainer.full and trainer.stopped and trainer.divergence is None
+    assert "30 steps" in trainer.stop_message
+    assert trainer.step() is None and trainer.step_count == 30

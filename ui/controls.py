@@ -68,7 +68,7 @@ def messages(trainer: Trainer) -> None:
     ss = st.session_state
     if ss.build_error:
         st.error(ss.build_error)
-    if trainer.divergence is not None:
-        st.error(trainer.divergence.message, icon="💥")
+    if trainer.stopped:
+        st.error(trainer.stop_message, icon=":material/error:")
     elif ss.notice:
         st.info(ss.notice)
