@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from ui.charts import matrix_heatmap
+from ui.render import show_chart
 
 SHORT_FORMAT, FULL_FORMAT = "%.4g", "%.17g"
 
@@ -40,6 +41,7 @@ def show_matrix(
         column_config={c: st.column_config.NumberColumn(c, format=fmt) for c in frame.columns},
         height=min(38 + 35 * rows, 400),
     )
-    right.altair_chart(
-        matrix_heatmap(np.asarray(M), name, list(row_labels), list(col_labels), kind=kind)
-    )
+    with right:
+        show_chart(
+            matrix_heatmap(np.asarray(M), name, list(row_labels), list(col_labels), kind=kind)
+        )

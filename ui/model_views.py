@@ -9,20 +9,20 @@ from core.experiment import Experiment
 from core.network import forward
 from core.trainer import Trainer
 from ui import charts
+from ui.render import show_chart
 
 
 def loss_panel(trainer: Trainer) -> None:
     h = trainer.history
     steps = np.arange(1, len(h) + 1)
-    st.altair_chart(
+    show_chart(
         charts.loss_chart(
             steps,
             h.column("batch_loss"),
             h.column("train_loss"),
             h.column("test_loss"),
             log_scale=st.session_state.log_loss,
-        ),
-        width="stretch",
+        )
     )
     st.toggle("Log scale", key="log_loss")
 
@@ -47,30 +47,24 @@ def model_panel(experiment: Experiment, trainer: Trainer, batch_rows: np.ndarray
     else:
         yhat = scaling.inverse_y(forward(trainer.params, experiment.X_train).A2)
         chart = charts.y_vs_yhat(y, yhat, ds.target_name)
-    st.altair_chart(chart, width="stretch")
+    show_chart(chart)
 
 
 def network_view(experiment: Experiment, trainer: Trainer) -> None:
     ds = experiment.dataset
     left, right = st.columns(2)
     with left:
-        st.altair_chart(
-            charts.network_diagram(trainer.params, ds.feature_names, ds.target_name),
-            width="stretch",
-        )
+        show_chart(charts.network_diagram(trainer.params, ds.feature_names, ds.target_name))
         yhat = experiment.scaling.inverse_y(forward(trainer.params, experiment.X_train).A2)
-        st.altair_chart(
-            charts.y_vs_yhat(experiment.split.y_train, yhat, ds.target_name), width="stretch"
-        )
+        show_chart(charts.y_vs_yhat(experiment.split.y_train, yhat, ds.target_name))
     with right:
         if ds.n_inputs <= 2:
             g1, g2, G = charts.input_grid(experiment.split.X_train)
             A1 = forward(trainer.params, experiment.scaling.transform_X(G)).A1
-            st.altair_chart(charts.hidden_unit_maps(g1, g2, A1, ds.feature_names), width="stretch")
+            show_chart(charts.hidden_unit_maps(g1, g2, A1, ds.feature_names))
         h = trainer.history
-        st.altair_chart(
+        show_chart(
             charts.grad_norm_chart(
                 np.arange(1, len(h) + 1), h.column("grad_norm_1"), h.column("grad_norm_2")
-            ),
-            width="stretch",
+            )
         )
