@@ -7,6 +7,7 @@ import streamlit as st
 from ui import state
 from ui.controls import control_bar, messages, status_line
 from ui.explain_view import explain_view
+from ui.export_view import export_view
 from ui.gradcheck_view import gradcheck_view
 from ui.model_views import loss_panel, model_panel, network_view
 from ui.sidebar import sidebar
@@ -19,6 +20,7 @@ STEP_VIEWS = {
     "Update": update_view,
     "Explain a number": explain_view,
     "Gradient check": gradcheck_view,
+    "Export": export_view,
 }
 VIEWS = (*STEP_VIEWS, "Network & units")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from core.export import input_labels
 from core.trainer import StepRecord
 from ui.matrix import FULL_FORMAT, SHORT_FORMAT, matrix_frame, show_matrix
 
@@ -20,19 +21,11 @@ BACKWARD_LATEX = r"""
 
 def batch_rows(rec: StepRecord) -> list[str]:
     """Row labels: position in the batch and, after #, the training-set row it came from."""
-    return [f"{i + 1} · #{idx}" for i, idx in enumerate(rec.indices)]
+    return [f"{i + 1} · #{idx + 1}" for i, idx in enumerate(rec.indices)]
 
 
 def hidden_cols(rec: StepRecord) -> list[str]:
     return [f"h{j + 1}" for j in range(rec.fwd.Z1.shape[1])]
-
-
-def input_labels(feature_names: tuple[str, ...]) -> list[str]:
-    """x1, x2, ... with the column's own name where it has one."""
-    labels = [f"x{k + 1}" for k in range(len(feature_names))]
-    return [
-        s if name == s else f"{s} {name}" for s, name in zip(labels, feature_names, strict=True)
-    ]
 
 
 def forward_view(rec: StepRecord, feature_names: tuple[str, ...]) -> None:

@@ -1,0 +1,327 @@
+"""Unit tests of core.export: exact CSV, npz and JSON round trips, CSV safety, the script."""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+import json
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.datasets import Dataset, generate
+from core.experiment import RunSettings, prepare
+from core.export import (
+    STEP_MATRICES,
+    csv_safe,
+    history_csv,
+    param_labels,
+    params_sha256,
+    reproduce_script,
+    run_lengths,
+    run_meta,
+    step_arrays,
+    step_csv_zip,
+    step_npz,
+    weights_json,
+)
+from core.history import FIELDS
+from core.network import Params
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SEED_NAMES = ("X", "y", "W1", "b1", "W2", "b2", "Z1", "A1", "Z2", "A2", "delta2", "delta1")
+SEED_NAMES += ("dW1", "db1", "dW2", "db2", "W1_after", "b1_after", "W2_after", "b2_after")
+
+
+def experiment(batch_size=7, shuffle=True, n_inputs=2, n_hidden=3, m=50):
+    """m rows of the sine ripple; 80% (40 of 50) go to training."""
+    dataset = generate("sine", m, 0.1, seed=3, n_inputs=n_inputs)
+    return prepare(dataset, RunSettings(batch_size=batch_size, shuffle=shuffle, n_hidden=n_hidden))
+
+
+def trained(exp, steps_per_lr=((9, 0.5), (9, 0.2))):
+    trainer = exp.new_trainer(steps_per_lr[0][1])
+    for steps, lr in steps_per_lr:
+        trainer.lr = lr
+        assert trainer.run(steps) == steps
+    return trainer
+
+
+@pytest.fixture(scope="module")
+def run():
+    exp = experiment()
+    return exp, trained(exp)
+
+
+@pytest.fixture(scope="module")
+def record(run):
+    exp, _ = run
+    trainer = trained(exp, ((5, 0.3),))
+    return trainer.step()  # step 6: the last, shorter batch (40 rows = 5 x 7 + 5)
+
+
+def read_zip(data: bytes) -> dict[str, str]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
+
+
+# ---------------------------------------------------------------------------------------------
+# csv_safe.
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+2", "'=1+2"),
+        ("-3", "'-3"),
+        ("+A1", "'+A1"),
+        ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ('=HYPERLINK("http://example.com","x")', '\'=HYPERLINK("http://example.com","x")'),
+        ("x1", "x1"),
+        ("a=b", "a=b"),
+        ("", ""),
+        ("'=already", "'=already"),
+    ],
+)
+def test_csv_safe_neutralises_formula_text(value, expected):
+    assert csv_safe(value) == expected
+
+
+@pytest.mark.parametrize("number", [-3, -3.5, 0, 2.0, np.float64(-1.25), np.int64(-7)])
+def test_csv_safe_leaves_numbers_alone(number):
+    out = csv_safe(number)
+    assert out is number
+
+
+def cells(text: str) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+
+
+def assert_no_formula_cells(text: str) -> None:
+    """Every cell a spreadsheet would run as a formula must be a plain number."""
+    for cell in cells(text):
+        if cell.startswith(FORMULA_STARTS):
+            float(cell)  # raises for text such as =1+2
+
+
+# ---------------------------------------------------------------------------------------------
+# One step as CSV files in a zip.
+
+
+def test_zip_holds_every_matrix_and_a_readme(record):
+    files = read_zip(step_csv_zip(record, ("x1", "x2")))
+    assert set(files) == {"README.txt", *(f"{name}.csv" for name in SEED_NAMES)}
+    readme = files["README.txt"]
+    for spec in STEP_MATRICES:
+        assert f"{spec.name}.csv" in readme
+    assert "Z1 = X W1 + b1" in readme and "delta2 = (A2 - y) / m" in readme
+    assert f"step {record.step} " in readme and "(m, h) = (5, 3)" in readme
+
+
+def test_zip_csvs_read_back_to_the_exact_arrays(record):
+    files = read_zip(step_csv_zip(record, ("x1", "x2")))
+    arrays = step_arrays(record)
+    assert record.X.shape[0] == 5  # a shorter last batch
+    for spec in STEP_MATRICES:
+        n_index = 2 if spec.rows == "sample" else 1
+        frame = pd.read_csv(io.StringIO(files[f"{spec.name}.csv"]), index_col=list(range(n_index)))
+        back = frame.to_numpy(dtype=np.float64)
+        assert back.shape == arrays[spec.name].shape, spec.name
+        assert np.array_equal(back, arrays[spec.name]), spec.name
+
+
+def test_zip_labels_rows_and_columns(record):
+    files = read_zip(step_csv_zip(record, ("x1", "height")))
+    z1 = pd.read_csv(io.StringIO(files["Z1.csv"]))
+    assert list(z1.columns) == ["batch_row", "train_index", "h1", "h2", "h3"]
+    assert z1["batch_row"].tolist() == [1, 2, 3, 4, 5]
+    assert z1["train_index"].tolist() == record.indices.tolist()
+    x = pd.read_csv(io.StringIO(files["X.csv"]))
+    assert list(x.columns) == ["batch_row", "train_index", "x1", "x2 height"]
+    w1 = pd.read_csv(io.StringIO(files["W1.csv"]))
+    assert list(w1.columns) == ["row", "h1", "h2", "h3"]
+    assert w1["row"].tolist() == ["x1", "x2 height"]
+    assert list(pd.read_csv(io.StringIO(files["W2_after.csv"])).columns) == ["row", "out"]
+
+
+def test_zip_neutralises_hostile_feature_names(record):
+    names = ("=1+2", '=HYPERLINK("http://example.com","x")')
+    files = read_zip(step_csv_zip(record, names))
+    for name, text in files.items():
+        if name.endswith(".csv"):
+            assert_no_formula_cells(text)
+    assert "'=1+2" in files["README.txt"]
+
+
+def test_zip_rejects_the_wrong_number_of_feature_names(record):
+    with pytest.raises(ValueError, match="2 feature names"):
+        step_csv_zip(record, ("x1",))
+
+
+def test_zip_is_deterministic(record):
+    assert step_csv_zip(record, ("x1", "x2")) == step_csv_zip(record, ("x1", "x2"))
+
+
+# ---------------------------------------------------------------------------------------------
+# One step as .npz.
+
+
+def test_npz_loads_without_pickle_and_matches_the_record(record):
+    with np.load(io.BytesIO(step_npz(record)), allow_pickle=False) as data:
+        loaded = {name: data[name] for name in data.files}
+    assert set(SEED_NAMES) | {"indices", "lr", "step", "epoch", "batch"} <= set(loaded)
+    for name, a in step_arrays(record).items():
+        assert loaded[name].dtype == np.float64
+        assert np.array_equal(loaded[name], a), name
+    assert np.array_equal(loaded["indices"], record.indices)
+    assert float(loaded["lr"]) == record.lr == 0.3
+    assert int(loaded["step"]) == record.step
+    assert float(loaded["loss_before"]) == record.loss_before
+    assert np.array_equal(loaded["W1"], record.params_before.W1)
+    assert np.array_equal(loaded["W1_after"], record.params_after.W1)
+
+
+# ---------------------------------------------------------------------------------------------
+# History.
+
+
+def test_history_csv_has_one_exact_row_per_step(run):
+    _, trainer = run
+    frame = pd.read_csv(io.StringIO(history_csv(trainer)))
+    assert len(frame) == trainer.step_count == 18
+    labels = param_labels(2, 3)
+    assert labels[:2] == ["W1[1,1]", "W1[1,2]"] and labels[-1] == "b2[1,1]"
+    assert list(frame.columns) == ["step", "epoch", "batch", *FIELDS, *labels]
+    assert np.array_equal(frame[labels].to_numpy(), trainer.history.param_matrix())
+    for name, column in trainer.history.columns().items():
+        assert np.array_equal(frame[name].to_numpy(), column, equal_nan=True), name
+    positions = [trainer.plan.position(step) for step in range(1, 19)]
+    assert frame["step"].tolist() == list(range(1, 19))
+    assert list(zip(frame["epoch"], frame["batch"], strict=True)) == positions
+    assert frame["lr"].tolist() == [0.5] * 9 + [0.2] * 9
+
+
+def test_history_csv_leaves_unevaluated_losses_empty():
+    exp = experiment(batch_size=50, m=400)  # 320 + 80 rows: the fast path evaluates every 2nd step
+    trainer = trained(exp, ((5, 0.1),))
+    assert trainer.eval_every == 2
+    frame = pd.read_csv(io.StringIO(history_csv(trainer)))
+    train_loss = trainer.history.column("train_loss")
+    assert np.isnan(train_loss).any() and not np.isnan(train_loss).all()
+    assert np.array_equal(frame["train_loss"].to_numpy(), train_loss, equal_nan=True)
+    assert np.array_equal(frame[param_labels(2, 3)].to_numpy(), trainer.history.param_matrix())
+
+
+def test_history_csv_before_any_step_is_just_the_header():
+    trainer = experiment().new_trainer(0.1)
+    text = history_csv(trainer)
+    assert text.count("\n") == 1 and text.startswith("step,epoch,batch,lr,")
+    assert_no_formula_cells(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Weights as JSON.
+
+
+def test_weights_json_round_trips_exactly(run):
+    exp, trainer = run
+    tricky = Params.of(
+        np.array([[0.1 + 0.2, -1e-300, 5e-324], [1 / 3, -0.0, 1e308]]),
+        np.array([[np.nextafter(1.0, 2.0), -2.5, 7.0]]),
+        np.array([[1e-17], [np.pi], [-np.e]]),
+        np.array([[123456789.123456789]]),
+    )
+    for params in (trainer.params, tricky):
+        text = weights_json(params, run_meta(exp, trainer))
+        data = json.loads(text)
+        for name, a in params._asdict().items():
+            back = np.array(data[name], dtype=np.float64)
+            assert back.shape == a.shape and np.array_equal(back, a), name
+            assert data["shapes"][name] == list(a.shape)
+    assert text.startswith('{\n  "W1": [\n    [')
+
+
+def test_weights_json_carries_the_meta(run):
+    exp, trainer = run
+    data = json.loads(weights_json(trainer.params, run_meta(exp, trainer)))
+    assert data["step"] == 18 and data["learning_rate"] == 0.2
+    assert data["feature_names"] == ["x1", "x2"]
+    assert data["settings"]["batch_size"] == 7 and data["settings"]["init_scale"] is None
+    assert data["scaling"]["x_mean"] == exp.scaling.x_mean.tolist()
+    assert data["scaling"]["y_scale"] == exp.scaling.y_scale
+
+
+def test_weights_json_refuses_meta_that_would_hide_a_weight(run):
+    _, trainer = run
+    with pytest.raises(ValueError, match="W1"):
+        weights_json(trainer.params, {"W1": 0})
+
+
+# ---------------------------------------------------------------------------------------------
+# The reproduction script.
+
+
+def test_run_lengths():
+    assert run_lengths(np.array([0.1, 0.1, 0.05, 0.1])) == [(2, 0.1), (1, 0.05), (1, 0.1)]
+    assert run_lengths(np.array([])) == []
+
+
+def run_script(tmp_path, exp, trainer) -> list[str]:
+    path = tmp_path / "reproduce.py"
+    path.write_text(reproduce_script(exp, trainer), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(path)], capture_output=True, text=True, timeout=60, check=True
+    )
+    return done.stdout.splitlines()
+
+
+def assert_script_reproduces(lines: list[str], trainer) -> None:
+    losses = trainer.history.column("batch_loss")
+    n = trainer.step_count
+    last = range(max(1, n - 4), n + 1)
+    expected = [f"step {s} batch_loss={float(losses[s - 1])!r}" for s in last]
+    assert lines[: len(expected)] == expected
+    printed = dict(line.split(" = ", 1) for line in lines[len(expected) : -1])
+    for name, a in trainer.params._asdict().items():
+        assert np.array_equal(np.array(ast.literal_eval(printed[name])), a), name
+    assert lines[-1] == f"final_params_sha256={params_sha256(trainer.params)}"
+
+
+def test_script_reproduces_a_shuffled_run_with_a_learning_rate_change(tmp_path, run):
+    exp, trainer = run  # 3 epochs of 6 batches, lr 0.5 then 0.2, batches of 7 with a last of 5
+    script = reproduce_script(exp, trainer)
+    assert "LEARNING_RATES = [(9, 0.5), (9, 0.2)]" in script
+    assert "Z1 = X @ W1 + b1" in script and "delta1 = (delta2 @ W2.T) * (A1 * (1 - A1))" in script
+    assert_script_reproduces(run_script(tmp_path, exp, trainer), trainer)
+
+
+def test_script_reproduces_an_unshuffled_run_with_a_short_last_batch(tmp_path):
+    exp = experiment(batch_size=16, shuffle=False, n_inputs=1, n_hidden=4)  # batches 16, 16, 8
+    trainer = trained(exp, ((4, 0.3), (3, 1.0)))
+    assert trainer.plan.n_batches == 3 and not trainer.plan.shuffle
+    assert_script_reproduces(run_script(tmp_path, exp, trainer), trainer)
+
+
+def test_script_before_any_step_prints_the_initial_weights(tmp_path):
+    exp = experiment()
+    trainer = exp.new_trainer(0.1)
+    lines = run_script(tmp_path, exp, trainer)
+    assert len(lines) == 5
+    assert_script_reproduces(lines, trainer)
+
+
+def test_script_quotes_hostile_text_in_its_comments(run):
+    exp, trainer = run
+    plane = generate("plane", 20, 0.0, seed=1)
+    hostile = Dataset(plane.X, plane.y, ("a\nimport os", "b"), "y\r\nx = 1", "src\nprint('hi')")
+    script = reproduce_script(prepare(hostile, exp.settings), trainer)
+    compile(script, "reproduce.py", "exec")
+    assert "\nimport os" not in script and "\nprint('hi')" not in script
+    assert all(line.startswith("#") for line in script.splitlines()[:15])

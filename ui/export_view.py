@@ -1,0 +1,77 @@
+"""Downloads: this step's matrices, the whole history, the weights and a reproduction script."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.export import (
+    history_csv,
+    reproduce_script,
+    run_meta,
+    step_csv_zip,
+    step_npz,
+    weights_json,
+)
+from core.trainer import StepRecord
+from ui import state
+
+
+def export_view(rec: StepRecord, features: tuple[str, ...]) -> None:
+    """Each file is built only when its button is pressed."""
+    current = state.run()
+    experiment, trainer = current.experiment, current.trainer
+    step = f"step{rec.step}"
+    st.markdown(
+        "Every number is written so that it reads back bit for bit. Text cells that a spreadsheet "
+        "would run as a formula are prefixed with a quote."
+    )
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**Step {rec.step:,}** (the step shown)")
+        st.download_button(
+            "Matrices of this step (CSV files in a zip)",
+            data=lambda: step_csv_zip(rec, features),
+            file_name=f"backprop_{step}.zip",
+            mime="application/zip",
+            key="dl_step_zip",
+            icon=":material/folder_zip:",
+        )
+        st.download_button(
+            "Arrays of this step (NumPy .npz)",
+            data=lambda: step_npz(rec),
+            file_name=f"backprop_{step}.npz",
+            mime="application/octet-stream",
+            key="dl_step_npz",
+            icon=":material/data_array:",
+        )
+    with right:
+        st.markdown(f"**The whole run** ({trainer.step_count:,} steps)")
+        st.download_button(
+            "History, one row per step (CSV)",
+            data=lambda: history_csv(trainer),
+            file_name="backprop_history.csv",
+            mime="text/csv",
+            key="dl_history",
+            icon=":material/table:",
+        )
+        st.download_button(
+            "Current weights (JSON)",
+            data=lambda: weights_json(trainer.params, run_meta(experiment, trainer)),
+            file_name="backprop_weights.json",
+            mime="application/json",
+            key="dl_weights",
+            icon=":material/data_object:",
+        )
+        st.download_button(
+            "Script that reproduces this run (Python + NumPy)",
+            data=lambda: reproduce_script(experiment, trainer),
+            file_name="reproduce_backprop.py",
+            mime="text/x-python",
+            key="dl_script",
+            icon=":material/code:",
+        )
+    st.caption(
+        "The script embeds the training data as the network saw it (split and scaled), the "
+        "initial weights, the batch order rule and every step's learning rate; `python "
+        "reproduce_backprop.py` prints the same losses and final weights."
+    )
