@@ -44,10 +44,12 @@ class Saturation(NamedTuple):
     """How saturated the hidden sigmoids are and how much they shrink the error signal."""
 
     share_near_0_or_1: float  # share of A1 entries below threshold or above 1 - threshold
-    mean_slope: float  # mean of A1(1 - A1), the sigmoid's slope (at most 0.25)
+    mean_slope: float  # mean of A1(1 - A1): the factor the sigmoid passes on (at most 0.25)
     mean_abs_delta1: float  # mean |δ1| over all rows and hidden units
     mean_abs_delta2: float  # mean |δ2| over all rows
-    ratio: float  # mean|δ1| / mean|δ2|; NaN when δ2 is all 0
+    # mean|δ1| / mean|δ2|: how much of the error signal reaches the hidden layer. It includes the
+    # weights W2 as well as the slope, so large W2 can outweigh flat sigmoids. NaN if δ2 is all 0.
+    ratio: float
 
 
 class Diagnostics(NamedTuple):
@@ -107,7 +109,7 @@ def saturation(params: Params, X: np.ndarray, y: np.ndarray, threshold: float = 
     fwd = forward(params, X)
     grads = backward(params, X, y, fwd)
     A1 = fwd.A1
-    near = float(np.mean((threshold > A1) | (A1 > 1.0 - threshold)))
+    near = float(np.mean(np.minimum(A1, 1.0 - A1) < threshold))  # within threshold of 0 or 1
     d1 = float(np.mean(np.abs(grads.delta1)))
     d2 = float(np.mean(np.abs(grads.delta2)))
     return Saturation(
@@ -135,7 +137,9 @@ def check_choices(choices: Sequence[str], steps: int) -> None:
         raise ValueError(f"Choose 1 to {MAX_CHOICES} initialisations, not {len(choices)}.")
     unknown = [c for c in choices if c not in LAB_SCHEMES]
     if unknown:
-        raise ValueError(f"Unknown initialisation {unknown[0]!r}; choose from {tuple(LAB_SCHEMES)}.")
+        raise ValueError(
+            f"Unknown initialisation {unknown[0]!r}; choose from {tuple(LAB_SCHEMES)}."
+        )
     if len(set(choices)) != len(choices):
         raise ValueError("Each initialisation can be chosen only once.")
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
