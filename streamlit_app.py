@@ -6,9 +6,11 @@ import streamlit as st
 
 from ui import state
 from ui.controls import control_bar, messages, status_line
+from ui.exercise_view import exercise_view
 from ui.explain_view import explain_view
 from ui.export_view import export_view
 from ui.gradcheck_view import gradcheck_view
+from ui.initlab_view import initlab_view
 from ui.model_views import loss_panel, model_panel, network_view
 from ui.sidebar import sidebar
 from ui.step_views import backward_view, forward_view, update_view
@@ -20,9 +22,11 @@ STEP_VIEWS = {
     "Update": update_view,
     "Explain a number": explain_view,
     "Gradient check": gradcheck_view,
+    "Exercise": exercise_view,
     "Export": export_view,
 }
-VIEWS = (*STEP_VIEWS, "Network & units")
+RUN_VIEWS = {"Network & units": network_view, "Init lab": initlab_view}
+VIEWS = (*STEP_VIEWS, *RUN_VIEWS)
 
 
 def main() -> None:
@@ -66,8 +70,8 @@ def training_panel() -> None:
 def details(current: state.Run, record) -> None:
     """The chosen view of the shown step (or of the whole network)."""
     view = st.segmented_control("Show", VIEWS, key="view", default=VIEWS[0], required=True)
-    if view == "Network & units":
-        network_view(current.experiment, current.trainer)
+    if view in RUN_VIEWS:
+        RUN_VIEWS[view](current)
         return
     picker(current.trainer)
     st.toggle("Full precision", key="full_precision", help="Show all 17 significant digits.")

@@ -50,7 +50,9 @@ def model_panel(experiment: Experiment, trainer: Trainer, batch_rows: np.ndarray
     show_chart(chart)
 
 
-def network_view(experiment: Experiment, trainer: Trainer) -> None:
+def network_view(current) -> None:
+    """The network's weights, its hidden units, its fit and the gradient norms so far."""
+    experiment, trainer = current.experiment, current.trainer
     ds = experiment.dataset
     left, right = st.columns(2)
     with left:

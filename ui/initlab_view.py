@@ -1,0 +1,146 @@
+"""The initialisation lab: the same data and batch order under up to four schemes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.initlab import LAB_SCHEMES, MAX_CHOICES, LabRun, compare_inits
+from ui import state
+from ui.charts_common import AXIS_TITLE_SIZE, LABEL_SIZE, TITLE_SIZE
+from ui.render import show_chart
+
+MAX_LAB_STEPS = 20_000
+DEFAULT_CHOICES = ["zeros", "small normal", "xavier", "large normal"]
+
+
+def on_run_lab() -> None:
+    ss = st.session_state
+    current = state.run()
+    ex, s = current.experiment, current.settings
+    try:
+        runs = compare_inits(
+            ex.X_train,
+            ex.y_train,
+            ex.X_test,
+            ex.y_test,
+            list(ss.lab_choices),
+            s.n_hidden,
+            s.init_seed,
+            ex.batch_size,
+            float(ss.lr),
+            s.shuffle,
+            s.shuffle_seed,
+            int(ss.lab_steps),
+        )
+    except ValueError as err:
+        ss.lab_error, ss.lab_runs = str(err), None
+        return
+    ss.lab_error, ss.lab_runs = "", runs
+    ss.lab_for = (current.data_key, current.settings, float(ss.lr))
+
+
+def initlab_view(current: state.Run) -> None:
+    ss = st.session_state
+    ss.setdefault("lab_choices", DEFAULT_CHOICES)
+    ss.setdefault("lab_steps", 300)
+    st.markdown(
+        "Train one network per scheme on **the same data, batches and learning rate**, then "
+        "compare. Zeros keeps every hidden unit identical (symmetry is never broken); large "
+        "weights push the sigmoids to 0 or 1 where their slope A1(1 − A1) nearly vanishes."
+    )
+    cols = st.columns([3, 1, 1], vertical_alignment="bottom")
+    cols[0].multiselect(
+        "Schemes (up to 4)", list(LAB_SCHEMES), key="lab_choices", max_selections=MAX_CHOICES
+    )
+    cols[1].number_input("Steps", 1, MAX_LAB_STEPS, key="lab_steps")
+    cols[2].button(
+        "Run comparison",
+        key="btn_lab",
+        on_click=on_run_lab,
+        type="primary",
+        disabled=not ss.lab_choices,
+    )
+    if ss.get("lab_error"):
+        st.error(ss.lab_error)
+    runs: tuple[LabRun, ...] | None = ss.get("lab_runs")
+    if not runs:
+        st.info("Choose schemes and press **Run comparison**.")
+        return
+    if ss.get("lab_for") != (current.data_key, current.settings, float(ss.lr)):
+        st.warning("The settings changed since this comparison ran; press Run comparison again.")
+    show_chart(lab_chart(runs))
+    st.dataframe(diagnostics_frame(runs), hide_index=True)
+    st.caption(
+        "Symmetry: the largest difference between any two hidden units' weights (0 = identical "
+        "units). Saturated: share of A1 entries within 0.05 of 0 or 1. Slope: mean A1(1 − A1), "
+        "the factor by which δ1 shrinks the error (at most 0.25)."
+    )
+
+
+def diagnostics_frame(runs: tuple[LabRun, ...]) -> pd.DataFrame:
+    rows = []
+    for r in runs:
+        rows.append(
+            {
+                "scheme": r.name,
+                "symmetry start → end": f"{r.start.symmetry:.3g} → {r.end.symmetry:.3g}",
+                "identical units at end": "yes" if r.end.identical_units else "no",
+                "saturated start → end": f"{r.start.saturation.share_near_0_or_1:.0%} → "
+                f"{r.end.saturation.share_near_0_or_1:.0%}",
+                "slope A1(1−A1) at start": r.start.saturation.mean_slope,
+                "mean |δ1| at start": r.start.saturation.mean_abs_delta1,
+                "final train loss": r.final_train_loss,
+                "final test loss": r.final_test_loss,
+                "stopped": r.divergence or "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def lab_chart(runs: tuple[LabRun, ...]) -> dict:
+    frames = [
+        pd.DataFrame({"step": r.eval_steps, "train loss": r.train_loss, "scheme": r.name})
+        for r in runs
+    ]
+    data = pd.concat(frames, ignore_index=True)
+    data = data[np.isfinite(data["train loss"]) & (data["train loss"] > 0)]
+    axis = {"labelFontSize": LABEL_SIZE, "titleFontSize": AXIS_TITLE_SIZE}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "title": {
+            "text": "Train loss by initialisation",
+            "fontSize": TITLE_SIZE,
+            "anchor": "start",
+            "subtitle": "same data, batches and learning rate; log scale",
+            "subtitleFontSize": LABEL_SIZE,
+        },
+        "datasets": {"lab": data},
+        "data": {"name": "lab"},
+        "height": 320,
+        "mark": {"type": "line", "strokeWidth": 3},
+        "encoding": {
+            "x": {"field": "step", "type": "quantitative", "axis": axis},
+            "y": {
+                "field": "train loss",
+                "type": "quantitative",
+                "scale": {"type": "log"},
+                "axis": axis,
+            },
+            "color": {
+                "field": "scheme",
+                "type": "nominal",
+                "legend": {
+                    "labelFontSize": LABEL_SIZE,
+                    "titleFontSize": AXIS_TITLE_SIZE,
+                    "orient": "bottom",
+                },
+            },
+            "tooltip": [
+                {"field": "scheme"},
+                {"field": "step", "type": "quantitative"},
+                {"field": "train loss", "type": "quantitative", "format": ".4~g"},
+            ],
+        },
+    }

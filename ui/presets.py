@@ -1,0 +1,123 @@
+"""Ready-made set-ups for the classic lessons of backpropagation.
+
+Each preset fixes everything that decides the outcome (data, network, initial weights,
+learning rate, batches), so every student who picks it sees the same numbers. Pure Python:
+no Streamlit here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A lesson: the widget values to set, what to look for and how many steps to run."""
+
+    title: str
+    values: Mapping[str, object]
+    look_for: str
+    suggested_steps: int
+
+
+# Every preset starts from this complete set and changes only what its lesson is about, so
+# comparing two presets shows the effect of exactly those settings.
+_BASE: dict[str, object] = {
+    "source": "Generate",
+    "gen_name": "sine",
+    "gen_inputs": 2,
+    "gen_m": 200,
+    "gen_noise": 0.05,
+    "gen_seed": 0,
+    "test_fraction": 0.2,
+    "split_seed": 0,
+    "standardise_inputs": True,
+    "standardise_target": True,
+    "n_hidden": 3,
+    "init_scheme": "xavier",
+    "init_scale": 0.1,
+    "init_seed": 0,
+    "batch_size": 16,
+    "full_batch": False,
+    "shuffle": True,
+    "shuffle_seed": 0,
+    "lr": 0.5,
+}
+
+
+def _preset(title: str, look_for: str, suggested_steps: int, **changes: object) -> Preset:
+    unknown = set(changes) - set(_BASE)
+    if unknown:
+        raise KeyError(f"Unknown preset settings: {sorted(unknown)}")
+    values = MappingProxyType({**_BASE, **changes})
+    return Preset(title, values, " ".join(look_for.split()), suggested_steps)
+
+
+PRESETS: dict[str, Preset] = {
+    "good-default": _preset(
+        "A good default",
+        """The training loss hovers near 0.5 for the first couple of hundred steps, then the
+        hidden units specialise and it falls to about 0.1 by step 500. Standardised data,
+        Xavier initial weights and η = 0.5 make each step large enough to make progress but
+        small enough to stay safe.""",
+        500,
+    ),
+    "lr-too-high": _preset(
+        "Learning rate too high",
+        """Step one at a time: every update overshoots, and the batch loss grows about a
+        hundredfold per step (1.1, then 160, then about 14,000) until training stops at step 4
+        because the loss exploded. The gradients are right; η = 10 just turns them into steps
+        far longer than the valley the weights sit in.""",
+        20,
+        init_scheme="normal",
+        init_scale=1.0,
+        lr=10.0,
+    ),
+    "zero-init": _preset(
+        "Zero initialisation",
+        """All weights start at 0, W2 included, so at the first step δ1 = (δ2 W2ᵀ) ⊙ σ′(Z1)
+        is 0 and W1 does not move. After that every hidden unit gets exactly the same gradient:
+        the columns of W1 and the entries of W2 stay identical, three units act as one, and the
+        loss stays near 0.5 instead of falling as with the good default.""",
+        500,
+        init_scheme="zeros",
+    ),
+    "saturated-sigmoid": _preset(
+        "Saturated sigmoid",
+        """With weights drawn with σ = 10, most hidden activations A1 start within 0.05 of 0 or
+        1, where the sigmoid is flat: σ′(z) = A1(1 − A1) is almost 0, so δ1 and the W1 gradients
+        are tiny. The loss drops at first because the output layer fixes its large starting
+        error, then stalls near 0.46 while the good default reaches about 0.1 in 500 steps.""",
+        500,
+        init_scheme="normal",
+        init_scale=10.0,
+        init_seed=2,
+    ),
+    "batch-1": _preset(
+        "Batch size 1",
+        """Each step learns from a single training row, so the batch loss leaps up and down:
+        one row's error says little about the whole set. The training loss is noisy too but
+        comes down over the epochs (160 steps each here), to about 0.2 after 960 steps. Compare
+        the full-batch preset, which uses the same η = 0.2.""",
+        960,
+        batch_size=1,
+        lr=0.2,
+    ),
+    "full-batch": _preset(
+        "Full batch",
+        """Every step uses all 160 training rows, so the batch loss is the training loss and it
+        falls smoothly, without jumps, to about 0.13 after 960 steps. But each step costs a
+        whole epoch: in those 960 steps it went through the data 960 times, where batch size 1
+        went through it 6 times.""",
+        960,
+        full_batch=True,
+        lr=0.2,
+    ),
+}
+
+
+def preset_values(name: str) -> dict[str, object]:
+    """A fresh dict of the preset's widget values plus ``"preset": name`` (KeyError if unknown)."""
+    return {**PRESETS[name].values, "preset": name}
