@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import state
+from ui.classroom import hidden, lesson_banner, link_notices, presenter_style
 from ui.controls import control_bar, messages, status_line
 from ui.exercise_view import exercise_view
 from ui.explain_view import explain_view
@@ -32,13 +33,17 @@ VIEWS = (*STEP_VIEWS, *RUN_VIEWS)
 def main() -> None:
     st.set_page_config(page_title="Backprop Step-by-Step", page_icon="🧮", layout="wide")
     state.init_state()
+    presenter_style()
     sidebar()
     state.sync_run()
+    state.sync_url()
     st.title("Backprop Step-by-Step")
     st.caption(
         "A 2-layer network (sigmoid hidden layer, linear output, loss 1/2m·‖A2 − y‖²) trained by "
         "mini-batch gradient descent. Press Step and watch every number of that batch."
     )
+    link_notices()
+    lesson_banner()
     ss = st.session_state
     ss.play_rendered = (ss.playing, ss.play_speed)
     interval = state.PLAY_INTERVALS[ss.play_speed] if ss.playing else None
@@ -56,7 +61,8 @@ def training_panel() -> None:
     trainer = current.trainer
     step = shown_step(trainer)
     record = trainer.record(step) if step else None
-    control_bar()
+    if not hidden("controls"):
+        control_bar()
     messages(trainer)
     status_line(trainer, record)
     left, right = st.columns(2)
@@ -69,7 +75,7 @@ def training_panel() -> None:
 
 def details(current: state.Run, record) -> None:
     """The chosen view of the shown step (or of the whole network)."""
-    view = st.segmented_control("Show", VIEWS, key="view", default=VIEWS[0], required=True)
+    view = st.segmented_control("Show", VIEWS, key="view", required=True)
     if view in RUN_VIEWS:
         RUN_VIEWS[view](current)
         return

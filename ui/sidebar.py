@@ -8,7 +8,9 @@ from core.datasets import GENERATORS
 from core.network import INIT_SCHEMES
 from core.samples import SAMPLES
 from ui import state
+from ui.classroom import classroom_section, hidden
 from ui.text import md_escape
+from ui.urlstate import LR_OPTIONS
 
 SCALED_SCHEMES = {"constant": "Constant value", "uniform": "Half-width a", "normal": "Std σ"}
 SCHEME_LABELS = {
@@ -21,14 +23,22 @@ SCHEME_LABELS = {
 }
 
 
+SECTIONS = (
+    ("data", "Data"),
+    ("network", "Network"),
+    ("training", "Training"),
+)
+
+
 def sidebar() -> None:
+    draw = {"data": data_section, "network": network_section, "training": training_section}
     with st.sidebar:
-        st.header("Data")
-        data_section()
-        st.header("Network")
-        network_section()
-        st.header("Training")
-        training_section()
+        for key, title in SECTIONS:
+            if not hidden(key):
+                st.header(title)
+                draw[key]()
+        with st.expander("Classroom", icon=":material/school:"):
+            classroom_section()
 
 
 def data_section() -> None:
@@ -120,7 +130,7 @@ def training_section() -> None:
     ss = st.session_state
     st.select_slider(
         "Learning rate η",
-        state.LR_OPTIONS,
+        LR_OPTIONS,
         key="lr",
         format_func=lambda v: f"{v:g}",
         help="Changing it does not restart training; each step records its own η.",

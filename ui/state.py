@@ -15,52 +15,14 @@ from core.loader import DataError, Table, default_columns, read_table, to_datase
 from core.samples import SAMPLES, load_sample
 from core.trainer import Trainer
 from ui.text import md_escape
+from ui.urlstate import SHARED_KEYS, URL_DEFAULTS, from_query, to_query
 
-LR_OPTIONS = (
-    1e-4,
-    2e-4,
-    5e-4,
-    1e-3,
-    2e-3,
-    5e-3,
-    0.01,
-    0.02,
-    0.05,
-    0.1,
-    0.2,
-    0.5,
-    1.0,
-    2.0,
-    5.0,
-    10.0,
-)
 PLAY_INTERVALS = {"slow (1 s)": 1.0, "normal (0.5 s)": 0.5, "fast (0.25 s)": 0.25}
 MAX_RUN_STEPS = 100_000
 
-# Widget keys and their first values. The sidebar and the controls read these keys.
+# Widget keys and their first values. The shared ones (those a link carries) come from urlstate.
 DEFAULTS: dict[str, object] = {
-    "source": "Generate",
-    "gen_name": "sine",
-    "gen_inputs": 2,
-    "gen_m": 200,
-    "gen_noise": 0.05,
-    "gen_seed": 0,
-    "sample_name": next(iter(SAMPLES)),
-    "target": None,
-    "features": [],
-    "test_fraction": 0.2,
-    "split_seed": 0,
-    "standardise_inputs": True,
-    "standardise_target": True,
-    "n_hidden": 3,
-    "init_scheme": "xavier",
-    "init_scale": 0.1,
-    "init_seed": 0,
-    "batch_size": 16,
-    "full_batch": False,
-    "shuffle": True,
-    "shuffle_seed": 0,
-    "lr": 0.5,
+    **URL_DEFAULTS,
     "run_n": 100,
     "play_speed": "normal (0.5 s)",
     "play_steps": 1,
@@ -75,7 +37,26 @@ DEFAULTS: dict[str, object] = {
     "notice": "",
     "build_error": "",
     "run": None,
+    "view": "Forward pass",
+    "link_notices": [],
+    "preset_choice": "good-default",
 }
+
+
+# Session keys that hold app state rather than a widget's value.
+NOT_WIDGETS = frozenset(
+    {
+        "playing",
+        "table",
+        "table_name",
+        "upload_error",
+        "notice",
+        "build_error",
+        "run",
+        "link_notices",
+        "preset",
+    }
+)
 
 
 @dataclass
@@ -89,13 +70,37 @@ class Run:
 
 
 def init_state() -> None:
-    """Fill in every key once per session, then build the first run."""
+    """Fill in every key once per session (from the link, if it has settings), then build the
+    first run. Re-assigning the widget keys keeps their values while a widget is not drawn
+    (a hidden section in presenter mode, a view not shown)."""
     ss = st.session_state
+    first = "run" not in ss
     for key, value in DEFAULTS.items():
         if key not in ss:
             ss[key] = list(value) if isinstance(value, list) else value
+        elif key not in NOT_WIDGETS:
+            ss[key] = ss[key]
+    if first:
+        parsed = from_query(st.query_params.to_dict())
+        for key, value in parsed.values.items():
+            ss[key] = value
+        ss.link_notices = parsed.notices
+        if ss.source == "Sample dataset" and not ss.features:
+            on_data_choice()
     if ss.run is None:
         sync_run()
+
+
+def shared_values() -> dict[str, object]:
+    ss = st.session_state
+    return {key: ss[key] for key in SHARED_KEYS}
+
+
+def sync_url() -> None:
+    """Keep the address bar equal to the current settings, so it is always a share link."""
+    query = to_query(shared_values())
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
 
 
 def run() -> Run:
