@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from functools import cache
+from importlib import resources
 from typing import Any
 
-import altair as alt
+import jsonschema
 import numpy as np
+import pandas as pd
 import pytest
 
 from core.network import Params, forward, init_params
 from ui import charts
 
 
-@pytest.fixture(autouse=True)
-def no_row_limit() -> Iterator[None]:
-    """The builders cap their own data (~10,000 rows); Altair's default limit outside Streamlit
-    is 5,000, so lift it while testing."""
-    with alt.data_transformers.disable_max_rows():
-        yield
+def spec(chart: charts.Spec) -> dict[str, Any]:
+    """The builder's spec as plain JSON: its DataFrames as lists of records."""
+    assert isinstance(chart, dict)
+    return charts.spec_to_json_safe(chart)
 
 
-def spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    return chart.to_dict()
+@cache
+def schema_validator() -> jsonschema.protocols.Validator:
+    """The Vega-Lite v6 JSON schema that ships with Altair: the app skips validation at run time,
+    the tests do it here."""
+    path = resources.files("altair") / "vegalite" / "v6" / "schema" / "vega-lite-schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)
 
 
 def datasets(s: dict[str, Any]) -> list[list[dict[str, Any]]]:
@@ -84,7 +92,7 @@ def assert_readable(s: dict[str, Any]) -> None:
 RNG = np.random.default_rng(0)
 
 
-def all_charts() -> dict[str, alt.TopLevelMixin]:
+def all_charts() -> dict[str, charts.Spec]:
     X = RNG.normal(size=(300, 2))
     y = (X[:, :1] ** 2) + X[:, 1:]
     g1, g2, G = charts.input_grid(X)
@@ -95,27 +103,87 @@ def all_charts() -> dict[str, alt.TopLevelMixin]:
     p1 = init_params("xavier", 1, 3, seed=1)
     steps = np.arange(1, 101, dtype=float)
     loss = np.exp(-steps / 30)
+    nan = np.full(100, np.nan)
     return {
         "heatmap": charts.matrix_heatmap(RNG.normal(size=(4, 3)), "W1"),
+        "heatmap_unit": charts.matrix_heatmap(RNG.uniform(size=(5, 2)), "A1", kind="unit"),
+        "heatmap_no_text": charts.matrix_heatmap(RNG.normal(size=(100, 9)), "A1"),
+        "heatmap_empty": charts.matrix_heatmap(np.zeros((0, 3)), "W1"),
         "loss": charts.loss_chart(steps, loss, loss, loss),
+        "loss_log": charts.loss_chart(steps, loss - 0.5, loss, nan, log_scale=True),
         "loss_empty": charts.loss_chart(*(np.array([]),) * 4),
+        "loss_all_nan": charts.loss_chart(steps, nan, nan, nan),
         "grad": charts.grad_norm_chart(steps, loss, loss / 2),
         "surface": charts.prediction_surface(g1, g2, fwd.A2.ravel(), X, y, ["a", "b"], "y"),
         "fit": charts.fit_curve(x1, np.sin(x1), h1, forward(p1, G1).A2.ravel(), "x", "y"),
+        "fit_batch": charts.fit_curve(
+            x1, x1, h1, h1, "x", "y", max_points=10, batch_x=x1[:4], batch_y=x1[:4]
+        ),
         "yy": charts.y_vs_yhat(y, y + 0.1, "y"),
+        "yy_empty": charts.y_vs_yhat(np.array([]), np.array([]), "y"),
         "units2": charts.hidden_unit_maps(g1, g2, fwd.A1, ["a", "b"]),
         "units1": charts.hidden_unit_maps(h1, np.empty(0), forward(p1, G1).A1, ["x"]),
         "network": charts.network_diagram(p, ["a", "b"], "y"),
+        "network_no_bias": charts.network_diagram(p1, ["x"], "y", show_bias=False),
     }
 
 
 @pytest.mark.parametrize("name", list(all_charts()))
 def test_every_builder_gives_a_valid_titled_readable_chart(name: str) -> None:
     chart = all_charts()[name]
-    assert isinstance(chart, alt.TopLevelMixin)
     s = spec(chart)
+    schema_validator().validate(s)
     assert_readable(s)
     assert n_rows(s) <= charts.MAX_ROWS
+
+
+@pytest.mark.parametrize("name", list(all_charts()))
+def test_specs_are_plain_json_with_named_dataframes(name: str) -> None:
+    """What st.vega_lite_chart needs: the spec proper JSON-encodes as it is (no NumPy scalars, no
+    NaN), and every data reference names a DataFrame in "datasets" (Streamlit sends those as
+    Arrow)."""
+    chart = all_charts()[name]
+    assert chart["$schema"] == "https://vega.github.io/schema/vega-lite/v6.json"
+    body = {key: value for key, value in chart.items() if key != "datasets"}
+    json.dumps(body, allow_nan=False)
+    used = {d["data"]["name"] for d in walk(body) if isinstance(d.get("data"), dict)}
+    assert used == set(chart["datasets"])
+    assert all(isinstance(frame, pd.DataFrame) for frame in chart["datasets"].values())
+
+
+def test_the_schema_check_catches_a_bad_spec() -> None:
+    s = spec(charts.y_vs_yhat(np.arange(3.0), np.arange(3.0), "y"))
+    schema_validator().validate(s)
+    s["layer"][1]["mark"]["size"] = "big"
+    with pytest.raises(jsonschema.ValidationError):
+        schema_validator().validate(s)
+
+
+def test_dataset_names_follow_the_content() -> None:
+    """Same data, same spec (the browser keeps the chart); new data, a new name (the browser
+    redraws instead of guessing that rows were appended to the old dataset)."""
+    steps = np.arange(1, 11)
+    loss = np.linspace(1, 0.1, 10)
+    a = charts.loss_chart(steps, loss, loss, loss)
+    b = charts.loss_chart(steps, loss.copy(), loss, loss)
+    assert list(a["datasets"]) == list(b["datasets"])
+    assert json.dumps(spec(a)) == json.dumps(spec(b))
+    c = charts.loss_chart(steps, loss, loss, loss * 1.001)
+    assert list(a["datasets"]) != list(c["datasets"])
+    M = np.eye(3)
+    assert list(charts.matrix_heatmap(M, "W").get("datasets")) != list(
+        charts.matrix_heatmap(M, "W", kind="unit")["datasets"]
+    )
+
+
+def test_json_safe_copy_leaves_the_spec_alone() -> None:
+    chart = charts.matrix_heatmap(np.array([[np.nan, 1.0]]), "W1")
+    safe = charts.spec_to_json_safe(chart)
+    (rows,) = safe["datasets"].values()
+    assert rows[0]["value"] is None and rows[1]["value"] == 1.0
+    assert isinstance(rows[1]["value"], float)
+    assert all(isinstance(frame, pd.DataFrame) for frame in chart["datasets"].values())
+    json.dumps(safe, allow_nan=False)
 
 
 # matrix_heatmap

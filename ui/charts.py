@@ -1,11 +1,12 @@
-"""Chart builders: pure functions from arrays to Altair charts (no Streamlit here).
+"""Chart builders: pure functions from arrays to Vega-Lite v6 specs as plain dicts (no Streamlit
+here); show one with st.vega_lite_chart.
 
 Every chart has a title, projector-sized fonts, rounded tooltips with the full value beside them,
 and at most about 10,000 data rows; whatever is sampled or thinned is named in the subtitle.
 Colours: orange < 0 < blue for signed values, viridis for activations in [0, 1].
 """
 
-from ui.charts_common import MAX_ROWS, fmt_sig
+from ui.charts_common import MAX_ROWS, Spec, fmt_sig, spec_to_json_safe
 from ui.charts_fit import fit_curve, prediction_surface, y_vs_yhat
 from ui.charts_grid import hidden_unit_maps, input_grid
 from ui.charts_matrix import edge_width, matrix_heatmap, network_diagram
@@ -13,6 +14,7 @@ from ui.charts_series import grad_norm_chart, loss_chart
 
 __all__ = [
     "MAX_ROWS",
+    "Spec",
     "edge_width",
     "fit_curve",
     "fmt_sig",
@@ -23,5 +25,6 @@ __all__ = [
     "matrix_heatmap",
     "network_diagram",
     "prediction_surface",
+    "spec_to_json_safe",
     "y_vs_yhat",
 ]

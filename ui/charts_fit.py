@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
@@ -15,7 +14,10 @@ from ui.charts_common import (
     OUTLINE,
     POSITIVE,
     VALUE_SCHEME,
+    Spec,
+    add_data,
     axis,
+    channel,
     chart_title,
     even_indices,
     full_tooltip,
@@ -25,6 +27,7 @@ from ui.charts_common import (
     message_chart,
     num_tooltip,
     sample_note,
+    top_level,
     two_names,
 )
 
@@ -40,7 +43,7 @@ def prediction_surface(
     max_points: int = 2000,
     width: int = 440,
     height: int = 400,
-) -> alt.LayerChart:
+) -> Spec:
     """The prediction over the plane of two inputs, with the data on top in the same colours."""
     g1, g2 = np.asarray(g1, dtype=float).ravel(), np.asarray(g2, dtype=float).ravel()
     pred = np.asarray(pred, dtype=float).ravel()
@@ -59,59 +62,63 @@ def prediction_surface(
     if grid_note:
         notes.append(grid_note)
     cells["full"] = full_values(cells["value"])
-    points = pd.DataFrame(
-        {"x1": X[idx, 0], "x2": X[idx, 1], "value": yv[idx], "full": full_values(yv[idx])}
-    )
+    points = {"x1": X[idx, 0], "x2": X[idx, 1], "value": yv[idx], "full": full_values(yv[idx])}
 
-    both = np.concatenate([cells["value"].to_numpy(), points["value"].to_numpy()])
+    both = np.concatenate([cells["value"], points["value"]])
     both = both[np.isfinite(both)]
     lo, hi = (float(both.min()), float(both.max())) if both.size else (0.0, 1.0)
     if hi <= lo:
         lo, hi = lo - 0.5, hi + 0.5
     # The darkest end of the scheme is left out so that the dark outline of the dots stays visible.
-    colour_scale = alt.Scale(
-        scheme=alt.SchemeParams(VALUE_SCHEME, extent=[0.15, 1.0]), domain=[lo, hi], clamp=True
-    )
-    colour = alt.Color(
+    colour = channel(
         "value:Q",
-        scale=colour_scale,
+        scale={
+            "scheme": {"name": VALUE_SCHEME, "extent": [0.15, 1.0]},
+            "domain": [lo, hi],
+            "clamp": True,
+        },
         legend=legend(target_name, gradientLength=min(240, height - 60)),
     )
-    x_scale = alt.Scale(domain=[float(cells["xlo"].min()), float(cells["xhi"].max())], nice=False)
-    y_scale = alt.Scale(domain=[float(cells["ylo"].min()), float(cells["yhi"].max())], nice=False)
+    x_scale = {"domain": [float(cells["xlo"].min()), float(cells["xhi"].max())], "nice": False}
+    y_scale = {"domain": [float(cells["ylo"].min()), float(cells["yhi"].max())], "nice": False}
 
-    surface = (
-        alt.Chart(cells)
-        .mark_rect()
-        .encode(
-            x=alt.X("xlo:Q", scale=x_scale, axis=axis(f1, grid=False)),
-            x2="xhi:Q",
-            y=alt.Y("ylo:Q", scale=y_scale, axis=axis(f2, grid=False)),
-            y2="yhi:Q",
-            color=colour,
-            tooltip=[
+    datasets: dict[str, pd.DataFrame] = {}
+    surface = {
+        "data": add_data(datasets, cells),
+        "mark": {"type": "rect"},
+        "encoding": {
+            "x": channel("xlo:Q", scale=x_scale, axis=axis(f1, grid=False)),
+            "x2": {"field": "xhi"},
+            "y": channel("ylo:Q", scale=y_scale, axis=axis(f2, grid=False)),
+            "y2": {"field": "yhi"},
+            "color": colour,
+            "tooltip": [
                 num_tooltip("x1", f1),
                 num_tooltip("x2", f2),
                 num_tooltip("value", f"predicted {target_name}"),
                 full_tooltip(title="full prediction"),
             ],
-        )
-    )
-    point_base = alt.Chart(points).encode(
-        x=alt.X("x1:Q", scale=x_scale),
-        y=alt.Y("x2:Q", scale=y_scale),
-        tooltip=[
-            num_tooltip("x1", f1),
-            num_tooltip("x2", f2),
-            num_tooltip("value", f"actual {target_name}"),
-            full_tooltip(title=f"full {target_name}"),
-        ],
-    )
+        },
+    }
     size = 60 if idx.size <= 500 else 30
-    dots = point_base.mark_circle(size=size, stroke=OUTLINE, strokeWidth=1, opacity=1).encode(
-        color=colour
-    )
-    return alt.layer(surface, dots).properties(
+    dots = {
+        "data": add_data(datasets, points),
+        "mark": {"type": "circle", "size": size, "stroke": OUTLINE, "strokeWidth": 1, "opacity": 1},
+        "encoding": {
+            "x": channel("x1:Q", scale=x_scale),
+            "y": channel("x2:Q", scale=y_scale),
+            "color": colour,
+            "tooltip": [
+                num_tooltip("x1", f1),
+                num_tooltip("x2", f2),
+                num_tooltip("value", f"actual {target_name}"),
+                full_tooltip(title=f"full {target_name}"),
+            ],
+        },
+    }
+    return top_level(
+        datasets,
+        layer=[surface, dots],
         title=chart_title(f"Prediction of {target_name} over the inputs", notes),
         width=width,
         height=height,
@@ -130,7 +137,7 @@ def fit_curve(
     batch_y: np.ndarray | None = None,
     width: int = 560,
     height: int = 340,
-) -> alt.LayerChart:
+) -> Spec:
     """One input: the data, the model's curve ŷ(x) and the current mini-batch."""
     x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
     xg, yg = np.asarray(x_grid, dtype=float).ravel(), np.asarray(y_grid, dtype=float).ravel()
@@ -142,45 +149,65 @@ def fit_curve(
     if idx.size < x.size:
         notes.append(sample_note(idx.size, x.size, "data points"))
 
-    data = pd.DataFrame({"x": x[idx], "y": y[idx], "series": "data", "full": full_values(y[idx])})
-    curve = pd.DataFrame({"x": xg, "y": yg, "series": "prediction ŷ", "full": full_values(yg)})
-    frames = [data, curve]
+    parts = [("data", x[idx], y[idx]), ("prediction ŷ", xg, yg)]
     if batch_x is not None and batch_y is not None:
         bx, by = np.asarray(batch_x, dtype=float).ravel(), np.asarray(batch_y, dtype=float).ravel()
         bidx = even_indices(bx.size, cap)
         if bidx.size < bx.size:
             notes.append(sample_note(bidx.size, bx.size, "batch points"))
-        batch = {"x": bx[bidx], "y": by[bidx], "series": "current batch"}
-        frames.append(pd.DataFrame(batch | {"full": full_values(by[bidx])}))
-    frame = pd.concat(frames, ignore_index=True)
-    present = [s for s in ("data", "prediction ŷ", "current batch") if (frame.series == s).any()]
+        parts.append(("current batch", bx[bidx], by[bidx]))
+    present = [name for name, px, _ in parts if px.size]
+    ys = np.concatenate([py for _, _, py in parts])
+    datasets: dict[str, pd.DataFrame] = {}
+    data = add_data(
+        datasets,
+        {
+            "x": np.concatenate([px for _, px, _ in parts]),
+            "y": ys,
+            "series": np.repeat([name for name, _, _ in parts], [px.size for _, px, _ in parts]),
+            "full": full_values(ys),
+        },
+    )
     palette = {"data": NEUTRAL, "prediction ŷ": POSITIVE, "current batch": NEGATIVE}
-    colour = alt.Color(
-        "series:N",
-        sort=present,
-        scale=alt.Scale(domain=present, range=[palette[s] for s in present]),
-        legend=legend(None, orient="top", direction="horizontal", symbolSize=150, symbolOpacity=1),
+
+    def layer(series: str, mark: Spec) -> Spec:
+        return {
+            "mark": mark,
+            "encoding": {
+                "x": channel("x:Q", scale={"zero": False}, axis=axis(feature_name)),
+                "y": channel("y:Q", scale={"zero": False}, axis=axis(target_name)),
+                "color": channel(
+                    "series:N",
+                    sort=present,
+                    scale={"domain": present, "range": [palette[s] for s in present]},
+                    legend=legend(
+                        None,
+                        orient="top",
+                        direction="horizontal",
+                        symbolSize=150,
+                        symbolOpacity=1,
+                    ),
+                ),
+                "tooltip": [
+                    channel("series:N", title="what"),
+                    num_tooltip("x", feature_name),
+                    num_tooltip("y", target_name),
+                    full_tooltip(title=f"full {target_name}"),
+                ],
+            },
+            "transform": [{"filter": f"datum.series == '{series}'"}],
+        }
+
+    dots = layer("data", {"type": "circle", "size": 45 if idx.size <= 500 else 20, "opacity": 0.55})
+    line = layer("prediction ŷ", {"type": "line", "strokeWidth": 3.5})
+    batch = layer(
+        "current batch",
+        {"type": "circle", "size": 110, "opacity": 1, "stroke": OUTLINE, "strokeWidth": 1},
     )
-    tip = [
-        alt.Tooltip("series:N", title="what"),
-        num_tooltip("x", feature_name),
-        num_tooltip("y", target_name),
-        full_tooltip(title=f"full {target_name}"),
-    ]
-    base = alt.Chart(frame).encode(
-        x=alt.X("x:Q", scale=alt.Scale(zero=False), axis=axis(feature_name)),
-        y=alt.Y("y:Q", scale=alt.Scale(zero=False), axis=axis(target_name)),
-        color=colour,
-        tooltip=tip,
-    )
-    dots = base.transform_filter("datum.series == 'data'").mark_circle(
-        size=45 if idx.size <= 500 else 20, opacity=0.55
-    )
-    line = base.transform_filter("datum.series == 'prediction ŷ'").mark_line(strokeWidth=3.5)
-    batch = base.transform_filter("datum.series == 'current batch'").mark_circle(
-        size=110, opacity=1, stroke=OUTLINE, strokeWidth=1
-    )
-    return alt.layer(dots, line, batch).properties(
+    return top_level(
+        datasets,
+        data=data,
+        layer=[dots, line, batch],
         title=chart_title(f"Fit of {target_name} against {feature_name}", notes),
         width=width,
         height=height,
@@ -194,7 +221,7 @@ def y_vs_yhat(
     max_points: int = 2000,
     width: int = 380,
     height: int = 380,
-) -> alt.LayerChart:
+) -> Spec:
     """Predicted against actual target; points on the dashed diagonal are exact."""
     y, yhat = np.asarray(y, dtype=float).ravel(), np.asarray(yhat, dtype=float).ravel()
     if y.size != yhat.size:
@@ -206,39 +233,47 @@ def y_vs_yhat(
     notes = ["on the dashed line ŷ = y exactly"]
     if idx.size < y.size:
         notes.append(sample_note(idx.size, y.size))
-    frame = pd.DataFrame(
-        {
-            "y": y[idx],
-            "yhat": yhat[idx],
-            "residual": yhat[idx] - y[idx],
-            "full": full_values(yhat[idx]),
-        }
-    )
     both = np.concatenate([y, yhat])
     both = both[np.isfinite(both)]
     lo, hi = (float(both.min()), float(both.max())) if both.size else (0.0, 1.0)
     pad = 0.05 * (hi - lo) if hi > lo else 0.5
     lo, hi = lo - pad, hi + pad
-    scale = alt.Scale(domain=[lo, hi], nice=False, zero=False)
-    diagonal = (
-        alt.Chart(pd.DataFrame({"a": [lo, hi]}))
-        .mark_line(color="#555555", strokeDash=[6, 4], strokeWidth=2)
-        .encode(x=alt.X("a:Q", scale=scale), y=alt.Y("a:Q", scale=scale))
-    )
-    dots = (
-        alt.Chart(frame)
-        .mark_circle(size=50 if idx.size <= 500 else 22, color=POSITIVE, opacity=0.6)
-        .encode(
-            x=alt.X("y:Q", scale=scale, axis=axis(f"actual {target_name} (y)")),
-            y=alt.Y("yhat:Q", scale=scale, axis=axis(f"predicted {target_name} (ŷ)")),
-            tooltip=[
+    scale = {"domain": [lo, hi], "nice": False, "zero": False}
+    datasets: dict[str, pd.DataFrame] = {}
+    diagonal = {
+        "data": add_data(datasets, {"a": np.array([lo, hi])}),
+        "mark": {"type": "line", "color": "#555555", "strokeDash": [6, 4], "strokeWidth": 2},
+        "encoding": {"x": channel("a:Q", scale=scale), "y": channel("a:Q", scale=scale)},
+    }
+    points = {
+        "y": y[idx],
+        "yhat": yhat[idx],
+        "residual": yhat[idx] - y[idx],
+        "full": full_values(yhat[idx]),
+    }
+    dots = {
+        "data": add_data(datasets, points),
+        "mark": {
+            "type": "circle",
+            "size": 50 if idx.size <= 500 else 22,
+            "color": POSITIVE,
+            "opacity": 0.6,
+        },
+        "encoding": {
+            "x": channel("y:Q", scale=scale, axis=axis(f"actual {target_name} (y)")),
+            "y": channel("yhat:Q", scale=scale, axis=axis(f"predicted {target_name} (ŷ)")),
+            "tooltip": [
                 num_tooltip("y", "actual y"),
                 num_tooltip("yhat", "predicted ŷ"),
                 num_tooltip("residual", "ŷ − y"),
                 full_tooltip(title="full ŷ"),
             ],
-        )
-    )
-    return alt.layer(diagonal, dots).properties(
-        title=chart_title(title, notes), width=width, height=height
+        },
+    }
+    return top_level(
+        datasets,
+        layer=[diagonal, dots],
+        title=chart_title(title, notes),
+        width=width,
+        height=height,
     )

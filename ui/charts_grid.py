@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
@@ -13,7 +12,10 @@ from ui.charts_common import (
     MAX_ROWS,
     POSITIVE,
     UNIT_SCHEME,
+    Spec,
+    add_data,
     axis,
+    channel,
     chart_title,
     even_indices,
     full_tooltip,
@@ -23,6 +25,7 @@ from ui.charts_common import (
     message_chart,
     num_tooltip,
     sample_note,
+    top_level,
     two_names,
 )
 
@@ -68,7 +71,7 @@ def hidden_unit_maps(
     feature_names: Sequence[str],
     panel: int = 150,
     columns: int = 4,
-) -> alt.FacetChart | alt.Chart:
+) -> Spec:
     """Each hidden unit's activation a = σ(z) over the inputs: a heatmap per unit (two inputs,
     A1_grid (r*r, h) in input_grid's order) or a curve per unit (one input, A1_grid (r, h))."""
     g1 = np.asarray(g1, dtype=float).ravel()
@@ -82,7 +85,6 @@ def hidden_unit_maps(
         return message_chart("No hidden units", title)
     units = [f"unit {j + 1}" for j in range(h)]
     f1, f2 = two_names(feature_names)
-    header = alt.Header(labelFontSize=LABEL_SIZE + 2, labelFontWeight="bold", title=None)
     colour_legend = legend("activation", gradientLength=min(200, 2 * panel))
     notes = ["a = σ(z), 0 to 1"]
 
@@ -92,63 +94,75 @@ def hidden_unit_maps(
         keep = even_indices(g1.size, max(2, MAX_ROWS // h))
         if keep.size < g1.size:
             notes.append(sample_note(keep.size, g1.size, "grid values per unit"))
-        frame = pd.DataFrame(
-            {
-                "x1": np.tile(g1[keep], h),
-                "value": A[keep].T.ravel(),
-                "unit": np.repeat(units, keep.size),
-                "full": full_values(A[keep].T),
-            }
-        )
-        chart = (
-            alt.Chart(frame)
-            .mark_line(strokeWidth=3, color=POSITIVE)
-            .encode(
-                x=alt.X("x1:Q", scale=alt.Scale(zero=False, nice=False), axis=axis(f1)),
-                y=alt.Y("value:Q", scale=alt.Scale(domain=[0, 1]), axis=axis("a", tickCount=3)),
-                tooltip=[
-                    alt.Tooltip("unit:N", title="unit"),
+        data_columns = {
+            "x1": np.tile(g1[keep], h),
+            "value": A[keep].T.ravel(),
+            "unit": np.repeat(units, keep.size),
+            "full": full_values(A[keep].T),
+        }
+        panel_spec = {
+            "mark": {"type": "line", "strokeWidth": 3, "color": POSITIVE},
+            "encoding": {
+                "x": channel("x1:Q", scale={"zero": False, "nice": False}, axis=axis(f1)),
+                "y": channel("value:Q", scale={"domain": [0, 1]}, axis=axis("a", tickCount=3)),
+                "tooltip": [
+                    channel("unit:N", title="unit"),
                     num_tooltip("x1", f1),
                     num_tooltip("value", "activation"),
                     full_tooltip(),
                 ],
-            )
-            .properties(width=panel, height=int(panel * 0.7))
-        )
+            },
+            "width": panel,
+            "height": int(panel * 0.7),
+        }
     else:
         if A.shape[0] != g1.size * g2.size:
             raise ValueError(f"A1_grid has {A.shape[0]} rows for a {g1.size}×{g2.size} grid.")
-        frames, note = [], None
+        parts, note = [], None
         for j in range(h):
             cells, note = grid_cells(g1, g2, A[:, j], MAX_ROWS // h)
-            cells["unit"] = units[j]
-            frames.append(cells)
+            parts.append(cells)
         if note:
             notes.append(note)
-        frame = pd.concat(frames, ignore_index=True)
-        frame["full"] = full_values(frame["value"])
-        x_scale = alt.Scale(domain=[float(frame.xlo.min()), float(frame.xhi.max())], nice=False)
-        y_scale = alt.Scale(domain=[float(frame.ylo.min()), float(frame.yhi.max())], nice=False)
-        unit_scale = alt.Scale(scheme=UNIT_SCHEME, domain=[0, 1])
-        chart = (
-            alt.Chart(frame)
-            .mark_rect()
-            .encode(
-                x=alt.X("xlo:Q", scale=x_scale, axis=axis(f1, tickCount=4, grid=False)),
-                x2="xhi:Q",
-                y=alt.Y("ylo:Q", scale=y_scale, axis=axis(f2, tickCount=4, grid=False)),
-                y2="yhi:Q",
-                color=alt.Color("value:Q", scale=unit_scale, legend=colour_legend),
-                tooltip=[
-                    alt.Tooltip("unit:N", title="unit"),
+        data_columns = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+        data_columns["unit"] = np.repeat(units, [p["value"].size for p in parts])
+        data_columns["full"] = full_values(data_columns["value"])
+        x_scale = {
+            "domain": [float(data_columns["xlo"].min()), float(data_columns["xhi"].max())],
+            "nice": False,
+        }
+        y_scale = {
+            "domain": [float(data_columns["ylo"].min()), float(data_columns["yhi"].max())],
+            "nice": False,
+        }
+        panel_spec = {
+            "mark": {"type": "rect"},
+            "encoding": {
+                "x": channel("xlo:Q", scale=x_scale, axis=axis(f1, tickCount=4, grid=False)),
+                "x2": {"field": "xhi"},
+                "y": channel("ylo:Q", scale=y_scale, axis=axis(f2, tickCount=4, grid=False)),
+                "y2": {"field": "yhi"},
+                "color": channel(
+                    "value:Q", scale={"scheme": UNIT_SCHEME, "domain": [0, 1]}, legend=colour_legend
+                ),
+                "tooltip": [
+                    channel("unit:N", title="unit"),
                     num_tooltip("x1", f1),
                     num_tooltip("x2", f2),
                     num_tooltip("value", "activation"),
                     full_tooltip(),
                 ],
-            )
-            .properties(width=panel, height=panel)
-        )
-    return chart.facet(
-        facet=alt.Facet("unit:N", sort=units, header=header), columns=columns
-    ).properties(title=chart_title(title, notes))
+            },
+            "width": panel,
+            "height": panel,
+        }
+    datasets: dict[str, pd.DataFrame] = {}
+    header = {"labelFontSize": LABEL_SIZE + 2, "labelFontWeight": "bold", "title": None}
+    return top_level(
+        datasets,
+        data=add_data(datasets, data_columns),
+        facet=channel("unit:N", sort=units, header=header),
+        spec=panel_spec,
+        columns=columns,
+        title=chart_title(title, notes),
+    )

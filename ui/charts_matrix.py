@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
@@ -20,7 +19,10 @@ from ui.charts_common import (
     OUTLINE,
     POSITIVE,
     UNIT_SCHEME,
+    Spec,
+    add_data,
     axis,
+    channel,
     chart_title,
     fmt_sig,
     full_tooltip,
@@ -29,6 +31,7 @@ from ui.charts_common import (
     message_chart,
     no_view_border,
     num_tooltip,
+    top_level,
 )
 
 TEXT_MAX_ROWS, TEXT_MAX_COLS = 64, 8
@@ -61,7 +64,7 @@ def matrix_heatmap(
     kind: Literal["signed", "unit"] = "signed",
     max_rows: int = 64,
     legend_title: str = "value",
-) -> alt.Chart:
+) -> Spec:
     """Heatmap of a 2-D matrix, rows top to bottom, with the values written in small matrices.
 
     "signed": diverging scale centred on 0 with domain [-max|M|, max|M|] (orange < 0 < blue);
@@ -86,17 +89,22 @@ def matrix_heatmap(
     if kind == "signed":
         limit = float(np.max(np.abs(shown[finite]))) if finite.any() else 0.0
         limit = limit if limit > 0 else 1.0
-        scale = alt.Scale(
-            scheme=DIVERGING_SCHEME, reverse=True, domain=[-limit, limit], domainMid=0
-        )
+        scale = {
+            "scheme": DIVERGING_SCHEME,
+            "reverse": True,
+            "domain": [-limit, limit],
+            "domainMid": 0,
+        }
     elif kind == "unit":
         limit = 1.0
-        scale = alt.Scale(scheme=UNIT_SCHEME, domain=[0, 1])
+        scale = {"scheme": UNIT_SCHEME, "domain": [0, 1]}
     else:
         raise ValueError(f"kind must be 'signed' or 'unit', not {kind!r}.")
 
     values = shown.ravel()
-    frame = pd.DataFrame(
+    datasets: dict[str, pd.DataFrame] = {}
+    data = add_data(
+        datasets,
         {
             "row": np.repeat(rlabels, cols),
             "col": np.tile(clabels, rows),
@@ -104,49 +112,65 @@ def matrix_heatmap(
             "label": [fmt_sig(v) for v in values],
             "full": full_values(values),
             "ink": _text_colour(np.nan_to_num(values), kind, limit),
-        }
+        },
     )
     with_text = rows <= TEXT_MAX_ROWS and cols <= TEXT_MAX_COLS
     col_step = CELL_WIDTH_TEXT if with_text else CELL_WIDTH
     row_step = 30 if rows <= 16 else (20 if rows <= TEXT_MAX_ROWS else max(3, 640 // rows))
     subtitle = f"first {rows:,} of {total_rows:,} rows shown" if rows < total_rows else None
 
-    base = alt.Chart(frame).encode(
-        x=alt.X(
-            "col:O",
-            sort=clabels,
-            axis=axis(None, orient="top", labelAngle=0, ticks=False, domain=False),
-        ),
-        y=alt.Y("row:O", sort=rlabels, axis=axis(None, ticks=False, domain=False)),
-    )
-    cells = base.mark_rect(stroke="white", strokeWidth=0.5).encode(
-        color=alt.Color(
-            "value:Q",
-            scale=scale,
-            legend=legend(
-                legend_title,
-                orient="bottom",
-                direction="horizontal",
-                gradientLength=max(120, min(240, col_step * cols)),
+    def position() -> Spec:
+        return {
+            "x": channel(
+                "col:O",
+                sort=clabels,
+                axis=axis(None, orient="top", labelAngle=0, ticks=False, domain=False),
             ),
-        ),
-        tooltip=[
-            alt.Tooltip("row:O", title="row"),
-            alt.Tooltip("col:O", title="column"),
-            num_tooltip("value", "value"),
-            full_tooltip(),
-        ],
-    )
-    chart: alt.Chart | alt.LayerChart = cells
+            "y": channel("row:O", sort=rlabels, axis=axis(None, ticks=False, domain=False)),
+        }
+
+    tooltip = [
+        channel("row:O", title="row"),
+        channel("col:O", title="column"),
+        num_tooltip("value", "value"),
+        full_tooltip(),
+    ]
+    cells = {
+        "mark": {"type": "rect", "stroke": "white", "strokeWidth": 0.5},
+        "encoding": position()
+        | {
+            "color": channel(
+                "value:Q",
+                scale=scale,
+                legend=legend(
+                    legend_title,
+                    orient="bottom",
+                    direction="horizontal",
+                    gradientLength=max(120, min(240, col_step * cols)),
+                ),
+            ),
+            "tooltip": tooltip,
+        },
+    }
+    body: Spec = cells
     if with_text:
-        text = base.mark_text(fontSize=CELL_TEXT_SIZE).encode(
-            text="label:N", color=alt.Color("ink:N", scale=None), tooltip=cells.encoding.tooltip
-        )
-        chart = alt.layer(cells, text).resolve_scale(color="independent")
-    return chart.properties(
+        text = {
+            "mark": {"type": "text", "fontSize": CELL_TEXT_SIZE},
+            "encoding": position()
+            | {
+                "text": channel("label:N"),
+                "color": channel("ink:N", scale=None),
+                "tooltip": tooltip,
+            },
+        }
+        body = {"layer": [cells, text], "resolve": {"scale": {"color": "independent"}}}
+    return top_level(
+        datasets,
+        data=data,
+        **body,
         title=chart_title(title, subtitle),
-        width=alt.Step(col_step),
-        height=alt.Step(row_step),
+        width={"step": col_step},
+        height={"step": row_step},
     )
 
 
@@ -169,7 +193,7 @@ def network_diagram(
     show_bias: bool = True,
     width: int = 560,
     height: int | None = None,
-) -> alt.LayerChart:
+) -> Spec:
     """Inputs, hidden units h1..hh and the output; edge width ∝ |w|, blue > 0, orange < 0.
 
     With `show_bias`, a "1" node under the inputs feeds b1 and one under the hidden layer feeds b2.
@@ -233,14 +257,19 @@ def network_diagram(
     ef = ef.sort_values("width", kind="stable").reset_index(drop=True)
 
     pad = 0.8
-    x_scale = alt.Scale(domain=[-0.85, 2.75], nice=False, zero=False)
-    y_scale = alt.Scale(domain=[-tallest / 2 - pad / 2, tallest / 2 + pad / 2], nice=False)
-    X = alt.X("x:Q", scale=x_scale, axis=None)
-    Y = alt.Y("y:Q", scale=y_scale, axis=None)
+    x_scale = {"domain": [-0.85, 2.75], "nice": False, "zero": False}
+    y_scale = {"domain": [-tallest / 2 - pad / 2, tallest / 2 + pad / 2], "nice": False}
+
+    def position() -> Spec:
+        return {
+            "x": channel("x:Q", scale=x_scale, axis=None),
+            "y": channel("y:Q", scale=y_scale, axis=None),
+        }
+
     signs = ["positive", "negative", "zero"]
-    sign_colour = alt.Color(
+    sign_colour = channel(
         "sign:N",
-        scale=alt.Scale(domain=signs, range=[POSITIVE, NEGATIVE, NEUTRAL]),
+        scale={"domain": signs, "range": [POSITIVE, NEGATIVE, NEUTRAL]},
         legend=legend(
             "weight sign",
             orient="bottom",
@@ -249,43 +278,77 @@ def network_diagram(
             values=[s for s in signs if (ef["sign"] == s).any()],
         ),
     )
-    edge_tip = [alt.Tooltip("weight:N", title="weight"), alt.Tooltip("full:N", title="full value")]
-    edge_base = alt.Chart(ef).encode(X, Y, x2="x2:Q", y2="y2:Q", tooltip=edge_tip)
-    lines = edge_base.mark_rule(opacity=0.85, strokeCap="round").encode(
-        color=sign_colour, strokeWidth=alt.StrokeWidth("width:Q", scale=None)
+    datasets: dict[str, pd.DataFrame] = {}
+    edge_data = add_data(datasets, ef)
+
+    def edge_layer(mark: Spec, **encoding: Any) -> Spec:
+        return {
+            "data": edge_data,
+            "mark": mark,
+            "encoding": position()
+            | {
+                "x2": {"field": "x2"},
+                "y2": {"field": "y2"},
+                "tooltip": [channel("weight:N", title="weight"), full_tooltip()],
+            }
+            | encoding,
+        }
+
+    lines = edge_layer(
+        {"type": "rule", "opacity": 0.85, "strokeCap": "round"},
+        color=sign_colour,
+        strokeWidth=channel("width:Q", scale=None),
     )
     # Invisible wide strokes make thin edges easy to hover.
-    hover = edge_base.mark_rule(strokeWidth=10, opacity=0.01, color="white")
+    hover = edge_layer({"type": "rule", "strokeWidth": 10, "opacity": 0.01, "color": "white"})
 
-    nf = pd.DataFrame(nodes)
     fills = {"input": "#E8E8E8", "hidden": "#D6E6F4", "output": "#F6E3D4", "bias": "#FFFFFF"}
-    node_base = alt.Chart(nf).encode(X, Y, tooltip=alt.Tooltip("tip:N", title="node"))
-    circles = node_base.mark_point(
-        filled=True, size=1100, stroke=OUTLINE, strokeWidth=1.5, opacity=1
-    ).encode(
-        shape=alt.Shape(
+    node_data = add_data(datasets, pd.DataFrame(nodes))
+
+    def node_layer(mark: Spec, keep: str | None = None, **encoding: Any) -> Spec:
+        layer = {
+            "data": node_data,
+            "mark": mark,
+            "encoding": position() | {"tooltip": channel("tip:N", title="node")} | encoding,
+        }
+        return layer | ({"transform": [{"filter": keep}]} if keep else {})
+
+    circles = node_layer(
+        {
+            "type": "point",
+            "filled": True,
+            "size": 1100,
+            "stroke": OUTLINE,
+            "strokeWidth": 1.5,
+            "opacity": 1,
+        },
+        shape=channel(
             "kind:N",
-            scale=alt.Scale(domain=list(fills), range=["circle", "circle", "circle", "square"]),
+            scale={"domain": list(fills), "range": ["circle", "circle", "circle", "square"]},
             legend=None,
         ),
-        fill=alt.Fill(
-            "kind:N", scale=alt.Scale(domain=list(fills), range=list(fills.values())), legend=None
+        fill=channel(
+            "kind:N", scale={"domain": list(fills), "range": list(fills.values())}, legend=None
         ),
     )
-    inner = node_base.mark_text(fontSize=LABEL_SIZE, fontWeight="bold", color=OUTLINE).encode(
-        text="label:N"
+    inner = node_layer(
+        {"type": "text", "fontSize": LABEL_SIZE, "fontWeight": "bold", "color": OUTLINE},
+        text=channel("label:N"),
     )
-    left = (
-        node_base.transform_filter("datum.x < 0.5")
-        .mark_text(fontSize=LABEL_SIZE + 1, align="right", dx=-24, limit=150)
-        .encode(text="side:N")
+    side_text = {"type": "text", "fontSize": LABEL_SIZE + 1}
+    left = node_layer(
+        side_text | {"align": "right", "dx": -24, "limit": 150},
+        "datum.x < 0.5",
+        text=channel("side:N"),
     )
-    right = (
-        node_base.transform_filter("datum.x > 1.5")
-        .mark_text(fontSize=LABEL_SIZE + 1, align="left", dx=24, limit=110, fontWeight="bold")
-        .encode(text="side:N")
+    right = node_layer(
+        side_text | {"align": "left", "dx": 24, "limit": 110, "fontWeight": "bold"},
+        "datum.x > 1.5",
+        text=channel("side:N"),
     )
-    return alt.layer(lines, hover, circles, inner, left, right).properties(
+    return top_level(
+        datasets,
+        layer=[lines, hover, circles, inner, left, right],
         title=chart_title(
             f"Network {n}-{h}-1",
             "edge width ∝ |weight|; blue positive, orange negative; hover an edge for its value",

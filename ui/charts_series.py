@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
@@ -13,7 +12,10 @@ from ui.charts_common import (
     NEUTRAL,
     POSITIVE,
     PURPLE,
+    Spec,
+    add_data,
     axis,
+    channel,
     chart_title,
     even_indices,
     full_tooltip,
@@ -21,6 +23,7 @@ from ui.charts_common import (
     legend,
     message_chart,
     num_tooltip,
+    top_level,
 )
 
 EMPTY_TEXT = "Press Step to start training"
@@ -38,13 +41,14 @@ def _series_chart(
     max_points: int,
     width: int,
     height: int,
-) -> alt.Chart | alt.LayerChart:
+) -> Spec:
     """Lines of several series against step; NaN and ±inf points are left out."""
     steps = np.asarray(steps, dtype=float).ravel()
     if steps.size == 0:
         return message_chart(EMPTY_TEXT, title, width, height)
     cap = max(2, min(int(max_points), MAX_ROWS // max(1, len(series))))
-    frames, thinned, notes, infinite = [], {}, [], 0
+    parts: list[tuple[str, np.ndarray, np.ndarray]] = []  # (name, step, value) per series
+    thinned, notes, infinite = {}, [], 0
     for name, values in series.items():
         v = np.asarray(values, dtype=float).ravel()
         if v.shape != steps.shape:
@@ -56,21 +60,9 @@ def _series_chart(
         if idx.size > cap:
             thinned[name] = idx.size
             idx = idx[even_indices(idx.size, cap)]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "step": steps[idx],
-                    "series": name,
-                    "value": v[idx],
-                    "full": full_values(v[idx]),
-                    "dot": 1.0 if idx.size <= DOTS_UP_TO else 0.0,
-                    "width": widths.get(name, 2.5),
-                }
-            )
-        )
-    if not frames:
+        parts.append((name, steps[idx], v[idx]))
+    if not parts:
         return message_chart("No finite values yet", title, width, height)
-    frame = pd.concat(frames, ignore_index=True)
     if len(set(thinned.values())) == 1 and len(thinned) > 1:
         total = next(iter(thinned.values()))
         notes.append(f"showing {cap:,} of {total:,} points per series (evenly spaced)")
@@ -79,62 +71,90 @@ def _series_chart(
     if infinite:
         notes.append(f"{infinite:,} infinite values left out")
 
+    sizes = [v.size for _, _, v in parts]
+    value = np.concatenate([v for _, _, v in parts])
     if log_scale:
-        positive = frame["value"].to_numpy()[frame["value"].to_numpy() > 0]
+        positive = value[value > 0]
         floor = float(positive.min()) / 10 if positive.size else 1e-12
-        clipped = int((frame["value"] <= 0).sum())
-        frame["plot"] = frame["value"].clip(lower=floor)
+        clipped = int((value <= 0).sum())
+        plot = np.maximum(value, floor)
         if clipped:
             notes.append(f"{clipped:,} values ≤ 0 drawn at {floor:.1e} (log scale)")
-        y_scale = alt.Scale(type="log")
+        y_scale: Spec = {"type": "log"}
     else:
-        frame["plot"] = frame["value"]
-        y_scale = alt.Scale(zero=False)
+        plot = value
+        y_scale = {"zero": False}
 
-    present = [name for name in series if (frame["series"] == name).any()]
-    colour = alt.Color(
-        "series:N",
-        sort=present,
-        scale=alt.Scale(domain=present, range=[colours[name] for name in present]),
-        legend=legend(None, orient="top", direction="horizontal", symbolStrokeWidth=4),
+    present = [name for name, _, _ in parts]
+    datasets: dict[str, pd.DataFrame] = {}
+    data = add_data(
+        datasets,
+        {
+            "step": np.concatenate([s for _, s, _ in parts]),
+            "series": np.repeat(present, sizes),
+            "value": value,
+            "full": full_values(value),
+            "dot": np.repeat([1.0 if k <= DOTS_UP_TO else 0.0 for k in sizes], sizes),
+            "width": np.repeat([float(widths.get(name, 2.5)) for name in present], sizes),
+            "plot": plot,
+        },
     )
-    hover = alt.selection_point(
-        fields=["step"], nearest=True, on="pointerover", clear="pointerout", empty=False
-    )
-    base = alt.Chart(frame).encode(
-        x=alt.X("step:Q", axis=axis("step", format="~d", tickMinStep=1)),
-        y=alt.Y(
-            "plot:Q",
-            scale=y_scale,
-            axis=axis(y_title),
-        ),
-        color=colour,
-    )
-    lines = base.mark_line(interpolate="linear").encode(
-        strokeWidth=alt.StrokeWidth("width:Q", scale=None)
-    )
-    dots = (
-        base.mark_point(filled=True, size=70)
-        .encode(
-            opacity=alt.condition(hover, alt.value(1.0), alt.Opacity("dot:Q", scale=None)),
-            tooltip=[
-                alt.Tooltip("step:Q", format="d", title="step"),
-                alt.Tooltip("series:N", title="series"),
+
+    def position() -> Spec:
+        return {
+            "x": channel("step:Q", axis=axis("step", format="~d", tickMinStep=1)),
+            "y": channel("plot:Q", scale=y_scale, axis=axis(y_title)),
+            "color": channel(
+                "series:N",
+                sort=present,
+                scale={"domain": present, "range": [colours[name] for name in present]},
+                legend=legend(None, orient="top", direction="horizontal", symbolStrokeWidth=4),
+            ),
+        }
+
+    hover = {"param": "hover", "empty": False}
+    lines = {
+        "mark": {"type": "line", "interpolate": "linear"},
+        "encoding": position() | {"strokeWidth": channel("width:Q", scale=None)},
+    }
+    rule = {
+        "mark": {"type": "rule", "color": "#777777", "strokeDash": [4, 3]},
+        "encoding": {"x": channel("step:Q")},
+        "transform": [{"filter": hover}],
+    }
+    dots = {
+        "params": [
+            {
+                "name": "hover",
+                "select": {
+                    "type": "point",
+                    "fields": ["step"],
+                    "nearest": True,
+                    "on": "pointerover",
+                    "clear": "pointerout",
+                },
+            }
+        ],
+        "mark": {"type": "point", "filled": True, "size": 70},
+        "encoding": position()
+        | {
+            "opacity": channel("dot:Q", scale=None, condition=hover | {"value": 1.0}),
+            "tooltip": [
+                channel("step:Q", format="d", title="step"),
+                channel("series:N", title="series"),
                 num_tooltip("value", "value"),
                 full_tooltip(),
             ],
-        )
-        .add_params(hover)
-    )
-    rule = (
-        alt.Chart(frame)
-        .mark_rule(color="#777777", strokeDash=[4, 3])
-        .encode(x="step:Q")
-        .transform_filter(hover)
-    )
+        },
+    }
     subtitle = ["log scale"] if log_scale else []
-    return alt.layer(lines, rule, dots).properties(
-        title=chart_title(title, subtitle + notes), width=width, height=height
+    return top_level(
+        datasets,
+        data=data,
+        layer=[lines, rule, dots],
+        title=chart_title(title, subtitle + notes),
+        width=width,
+        height=height,
     )
 
 
@@ -147,7 +167,7 @@ def loss_chart(
     max_points: int = 2000,
     width: int = 600,
     height: int = 300,
-) -> alt.Chart | alt.LayerChart:
+) -> Spec:
     """Mini-batch, train and test loss per step; NaN (not evaluated) points are left out."""
     return _series_chart(
         steps,
@@ -171,7 +191,7 @@ def grad_norm_chart(
     max_points: int = 2000,
     width: int = 600,
     height: int = 280,
-) -> alt.Chart | alt.LayerChart:
+) -> Spec:
     """The gradient's length per layer and step."""
     return _series_chart(
         steps,
