@@ -42,11 +42,13 @@ CELL_WIDTH = 24
 def _unique(labels: Sequence[str]) -> list[str]:
     """The labels, with duplicates told apart (the axis needs distinct values)."""
     out: list[str] = []
+    seen: set[str] = set()
     for label in map(str, labels):
         candidate, k = label, 2
-        while candidate in out:
+        while candidate in seen:
             candidate, k = f"{label} ({k})", k + 1
         out.append(candidate)
+        seen.add(candidate)
     return out
 
 
@@ -80,7 +82,7 @@ def matrix_heatmap(
         return message_chart("(empty matrix)", title, width=200, height=60)
     rows = min(total_rows, max(1, max_rows), max(1, MAX_ROWS // cols))
     shown = M[:rows]
-    rlabels = _unique(row_labels if row_labels is not None else range(1, total_rows + 1))[:rows]
+    rlabels = _unique((row_labels if row_labels is not None else range(1, total_rows + 1))[:rows])
     clabels = _unique(col_labels if col_labels is not None else range(1, cols + 1))
     if len(rlabels) != rows or len(clabels) != cols:
         raise ValueError("row_labels/col_labels do not match the matrix shape.")

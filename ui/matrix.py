@@ -12,6 +12,8 @@ from ui.charts import matrix_heatmap
 from ui.render import show_chart
 
 SHORT_FORMAT, FULL_FORMAT = "%.4g", "%.17g"
+# A full batch can have 100,000 rows; the page shows the first ones and the export has them all.
+MAX_TABLE_ROWS = 1_000
 
 
 def matrix_frame(
@@ -34,13 +36,16 @@ def show_matrix(
     st.markdown(f"##### {name} · {caption} · shape {rows}×{cols}")
     st.latex(rf"{formula} \qquad ({rows}\times{cols})")
     fmt = FULL_FORMAT if st.session_state.full_precision else SHORT_FORMAT
-    frame = matrix_frame(M, row_labels, col_labels)
+    shown = min(rows, MAX_TABLE_ROWS)
+    frame = matrix_frame(M[:shown], row_labels[:shown], col_labels)
     left, right = st.columns([3, 2])
     left.dataframe(
         frame,
         column_config={c: st.column_config.NumberColumn(c, format=fmt) for c in frame.columns},
-        height=min(38 + 35 * rows, 400),
+        height=min(38 + 35 * shown, 400),
     )
+    if shown < rows:
+        left.caption(f"The table shows the first {shown:,} of {rows:,} rows; Export has them all.")
     with right:
         show_chart(
             matrix_heatmap(np.asarray(M), name, list(row_labels), list(col_labels), kind=kind)

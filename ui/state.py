@@ -167,6 +167,7 @@ def sync_run() -> None:
     if key is None or (current and current.data_key == key and current.settings == settings):
         if current:
             current.trainer.lr = float(ss.lr)
+            ss.build_error = ""
         return
     try:
         experiment = prepare(_build_dataset(key), settings)
