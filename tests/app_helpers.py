@@ -1,0 +1,137 @@
+"""Helpers for the AppTest suite: start the app, press its controls, read what it shows."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block, Element, Node
+
+APP_FILE = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+TIMEOUT = 60
+
+# "##### Z1 · hidden pre-activations · shape 16×3"
+HEADER = re.compile(r"^#{5} (?P<name>.+?) · .+ · shape (?P<rows>\d+)×(?P<cols>\d+)$")
+BATCH_ROW = re.compile(r"^(?P<pos>\d+) · #(?P<idx>\d+)$")
+FORWARD = ("X | y", "Z1", "A1", "Z2 = A2")
+BACKWARD = ("δ2", "δ1", "∇W2", "∇b2", "∇W1", "∇b1")
+
+
+def ok(at: AppTest) -> AppTest:
+    """The app ran without an exception (AppTest records exceptions instead of raising)."""
+    assert not at.exception, "\n\n".join(str(e.value) for e in at.exception)
+    return at
+
+
+def new_app() -> AppTest:
+    return ok(AppTest.from_file(str(APP_FILE), default_timeout=TIMEOUT).run())
+
+
+def run(at: AppTest) -> AppTest:
+    return ok(at.run())
+
+
+def click(at: AppTest, key: str) -> AppTest:
+    return ok(at.button(key=key).click().run())
+
+
+def step(at: AppTest, times: int = 1) -> AppTest:
+    for _ in range(times):
+        click(at, "btn_step")
+    return at
+
+
+def run_n(at: AppTest, n: int) -> AppTest:
+    ok(at.number_input(key="run_n").set_value(n).run())
+    return click(at, "btn_run_n")
+
+
+def show(at: AppTest, view: str) -> AppTest:
+    return ok(at.segmented_control(key="view").set_value(view).run())
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    return ok(at.file_uploader(key="upload").set_value((name, data, "text/csv")).run())
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def step_count(at: AppTest) -> int:
+    return int(metrics(at)["Step"].replace(",", ""))
+
+
+def errors(at: AppTest) -> list[str]:
+    return [str(e.value) for e in at.error]
+
+
+def infos(at: AppTest) -> list[str]:
+    return [str(e.value) for e in at.info]
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """The leaf elements under `node`, in page order."""
+    if isinstance(node, Block):
+        for key in sorted(node.children):
+            yield from walk(node.children[key])
+    else:
+        yield node
+
+
+@dataclass
+class Shown:
+    """A table on the page with the heading (or caption) above it."""
+
+    name: str
+    frame: pd.DataFrame
+    element: Element
+    header_shape: tuple[int, int] | None = None
+    latex: str = ""
+
+
+def tables(at: AppTest) -> dict[str, Shown]:
+    """Every table of the main area by the name in the heading or caption just above it."""
+    out: dict[str, Shown] = {}
+    name, shape, latex = "", None, ""
+    for el in walk(at.main):
+        kind = type(el).__name__
+        if kind == "Markdown" and (match := HEADER.match(str(el.value))):
+            name, shape, latex = match["name"], (int(match["rows"]), int(match["cols"])), ""
+        elif kind == "Caption":
+            name, shape, latex = str(el.value), None, ""
+        elif kind == "Latex" and not latex:
+            latex = str(el.value)
+        elif kind == "Dataframe":
+            out[name] = Shown(name, el.value, el, shape, latex)
+    return out
+
+
+def frame(at: AppTest, name: str) -> pd.DataFrame:
+    return tables(at)[name].frame
+
+
+def batch_indices(at: AppTest) -> list[int]:
+    """Training-set rows of the batch shown, from the row labels of X | y ("3 · #117")."""
+    labels = frame(at, "X | y").index
+    return [int(BATCH_ROW.match(str(label))["idx"]) for label in labels]
+
+
+def latex_value(latex: str) -> float:
+    """The number after the last '=' of a LaTeX line, e.g. '... = -1.286\\times10^{-3}'."""
+    text = latex.strip().strip("$").strip().rsplit("=", 1)[1].strip()
+    text = re.sub(r"\\times\s*10\^\{(-?\d+)\}", r"e\1", text)
+    return float(text.replace("{", "").replace("}", "").strip("() "))
+
+
+def csv_bytes(rows: int = 30) -> bytes:
+    """A small, exactly representable table: c depends on a and b."""
+    lines = ["a,b,c"]
+    for i in range(rows):
+        a, b = i % 7 - 3, (i * 5) % 11 - 5
+        lines.append(f"{a},{b},{2 * a - b + 0.5 * (i % 3)}")
+    return ("\n".join(lines) + "\n").encode()
