@@ -15,7 +15,7 @@ REL_TOL, ABS_TOL = 5e-3, 1e-12
 
 def on_new_exercise() -> None:
     ss = st.session_state
-    ss.ex_seed = int(ss.get("ex_seed", 0)) + 1
+    ss.ex_seed = int(ss.ex_seed) + 1
     _clear_answer()
 
 
@@ -35,7 +35,6 @@ def on_reveal() -> None:
 
 def exercise_view(rec: StepRecord, features: tuple[str, ...]) -> None:
     ss = st.session_state
-    ss.setdefault("ex_seed", 0)
     cols = st.columns([2, 1], vertical_alignment="bottom")
     kind_label = cols[0].selectbox("Exercise on", [ANY, *EXERCISE_KINDS.values()], key="ex_kind")
     cols[1].button("New exercise", key="btn_new_exercise", on_click=on_new_exercise)

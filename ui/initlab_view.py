@@ -12,7 +12,6 @@ from ui.charts_common import AXIS_TITLE_SIZE, LABEL_SIZE, TITLE_SIZE
 from ui.render import show_chart
 
 MAX_LAB_STEPS = 20_000
-DEFAULT_CHOICES = ["zeros", "small normal", "xavier", "large normal"]
 
 
 def on_run_lab() -> None:
@@ -43,8 +42,6 @@ def on_run_lab() -> None:
 
 def initlab_view(current: state.Run) -> None:
     ss = st.session_state
-    ss.setdefault("lab_choices", DEFAULT_CHOICES)
-    ss.setdefault("lab_steps", 300)
     st.markdown(
         "Train one network per scheme on **the same data, batches and learning rate**, then "
         "compare. Zeros keeps every hidden unit identical (symmetry is never broken); large "

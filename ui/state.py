@@ -11,14 +11,17 @@ import streamlit as st
 
 from core.datasets import Dataset, generate
 from core.experiment import Experiment, RunSettings, prepare
+from core.explain import EXPLAINABLE
 from core.loader import DataError, Table, default_columns, read_table, to_dataset
 from core.samples import SAMPLES, load_sample
 from core.trainer import Trainer
+from ui.exercise_view import ANY as ANY_EXERCISE
 from ui.text import md_escape
 from ui.urlstate import SHARED_KEYS, URL_DEFAULTS, from_query, to_query
 
 PLAY_INTERVALS = {"slow (1 s)": 1.0, "normal (0.5 s)": 0.5, "fast (0.25 s)": 0.25}
-MAX_RUN_STEPS = 100_000
+MAX_RUN_STEPS = 20_000  # one press stays within a few seconds
+DEFAULT_LAB_CHOICES = ["zeros", "small normal", "xavier", "large normal"]
 
 # Widget keys and their first values. The shared ones (those a link carries) come from urlstate.
 DEFAULTS: dict[str, object] = {
@@ -40,6 +43,15 @@ DEFAULTS: dict[str, object] = {
     "view": "Forward pass",
     "link_notices": [],
     "preset_choice": "good-default",
+    # Choices inside views: kept here so that they survive a visit to another view.
+    "explain_matrix": EXPLAINABLE["Z1"],
+    "explain_row": 0,
+    "explain_col": 0,
+    "ex_kind": ANY_EXERCISE,
+    "ex_answer": "",
+    "ex_seed": 0,
+    "lab_choices": DEFAULT_LAB_CHOICES,
+    "lab_steps": 300,
 }
 
 
