@@ -236,7 +236,9 @@ def history_csv(trainer: Trainer) -> str:
     epoch, batch = np.divmod(steps - 1, trainer.plan.n_batches)
     columns = {"step": steps, "epoch": epoch + 1, "batch": batch + 1}
     columns.update(history.columns())
-    frame = pd.DataFrame(columns, columns=["step", "epoch", "batch", *FIELDS])
+    columns["grad_norm_1"], columns["grad_norm_2"] = history.grad_norms()
+    order = ["step", "epoch", "batch", *FIELDS, "grad_norm_1", "grad_norm_2"]
+    frame = pd.DataFrame(columns, columns=order)
     labels = param_labels(history.n_in, history.n_hidden)
     params = pd.DataFrame(history.param_matrix(), columns=labels)
     return _csv_text(pd.concat([frame, params], axis=1))
@@ -428,15 +430,15 @@ def main():
         A1 = sigmoid(Z1)  # (m, h)
         Z2 = A1 @ W2 + b2  # (m, h)(h, 1) + (1, 1) -> (m, 1)
         A2 = Z2  # (m, 1), linear output
-        loss = float(np.sum((A2 - y) ** 2) / (2 * m))  # (1/2m)||A2 - y||^2
+        loss = float(((A2 - y) ** 2).sum() / (2 * m))  # (1/2m)||A2 - y||^2
 
         # Backward pass
         delta2 = (A2 - y) / m  # (m, 1)
         dW2 = A1.T @ delta2  # (h, m)(m, 1) -> (h, 1)
-        db2 = np.sum(delta2, axis=0, keepdims=True)  # (1, 1), rowsum(delta2)
+        db2 = delta2.sum(axis=0, keepdims=True)  # (1, 1), rowsum(delta2)
         delta1 = (delta2 @ W2.T) * (A1 * (1 - A1))  # (m, 1)(1, h) * (m, h) -> (m, h)
         dW1 = X.T @ delta1  # (n, m)(m, h) -> (n, h)
-        db1 = np.sum(delta1, axis=0, keepdims=True)  # (1, h), rowsum(delta1)
+        db1 = delta1.sum(axis=0, keepdims=True)  # (1, h), rowsum(delta1)
 
         # Update: theta <- theta - lr * gradient
         W1 = W1 - lr * dW1

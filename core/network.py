@@ -132,7 +132,7 @@ def forward(params: Params, X: np.ndarray) -> Forward:
 def mse_loss(A2: np.ndarray, y: np.ndarray) -> float:
     """The seed's loss (1/2m)·||A2 - y||², with m the rows of this batch."""
     m = A2.shape[0]
-    return float(np.sum((A2 - y) ** 2) / (2 * m))
+    return float(((A2 - y) ** 2).sum() / (2 * m))
 
 
 def backward(params: Params, X: np.ndarray, y: np.ndarray, fwd: Forward) -> Backward:
@@ -142,10 +142,10 @@ def backward(params: Params, X: np.ndarray, y: np.ndarray, fwd: Forward) -> Back
     A1, A2 = fwd.A1, fwd.A2
     delta2 = (A2 - y) / m  # (m, 1)
     dW2 = A1.T @ delta2  # (h, m)(m, 1) -> (h, 1)
-    db2 = np.sum(delta2, axis=0, keepdims=True)  # (1, 1), the seed's rowsum over the batch
+    db2 = delta2.sum(axis=0, keepdims=True)  # (1, 1), the seed's rowsum over the batch
     delta1 = (delta2 @ W2.T) * (A1 * (1 - A1))  # (m, 1)(1, h) ⊙ (m, h) -> (m, h)
     dW1 = X.T @ delta1  # (n, m)(m, h) -> (n, h)
-    db1 = np.sum(delta1, axis=0, keepdims=True)  # (1, h)
+    db1 = delta1.sum(axis=0, keepdims=True)  # (1, h)
     return Backward(delta2=delta2, delta1=delta1, dW2=dW2, db2=db2, dW1=dW1, db1=db1)
 
 

@@ -12,10 +12,6 @@ from core.history import History
 from core.metrics import EMPTY, Metrics, regression_metrics
 from core.network import Backward, Forward, Params, backward, forward, mse_loss, sgd_update
 
-# Full train/test evaluation costs a forward pass over every row. On large sets the fast path
-# evaluates only every few steps (and at each epoch's end) so that it costs about this many rows
-# per step on average; single steps are always evaluated.
-EVAL_ROWS_PER_STEP = 256
 EXPLOSION_FACTOR = 1e6
 # A session keeps at most this many steps (about 15 MB for the default network, 44 MB for the
 # largest), so that a server holding a whole class stays within its memory.
@@ -92,8 +88,6 @@ class Trainer:
         self.max_steps = max_steps
         self.initial_metrics = self.metrics(params)
         self._reference_loss = max(self.initial_metrics.train.loss, 1.0)
-        total_rows = X_train.shape[0] + self.X_test.shape[0]
-        self.eval_every = max(1, math.ceil(total_rows / EVAL_ROWS_PER_STEP))
 
     @property
     def step_count(self) -> int:
@@ -132,14 +126,17 @@ class Trainer:
 
     def step(self) -> StepRecord | None:
         """One mini-batch update with its full record, or None once training has stopped."""
-        if self._advance(evaluate=True) == 0:
+        if not self._advance(evaluate=True):
             return None
         return self.record(self.step_count)
 
     def run(self, n: int) -> int:
-        """Up to n steps on the fast path (no records built); returns the steps taken."""
+        """Up to n steps on the fast path (no records built); returns the steps taken.
+
+        Train and test loss are evaluated at the end of every epoch and after the last step.
+        """
         taken = 0
-        while taken < n and self._advance(evaluate=False):
+        while taken < n and self._advance(evaluate=taken == n - 1):
             taken += 1
         return taken
 
@@ -148,45 +145,36 @@ class Trainer:
         _, batch = self.next_position()
         return self.run(self.plan.n_batches - batch + 1)
 
-    def _advance(self, evaluate: bool) -> int:
+    def _advance(self, evaluate: bool) -> bool:
         if self.stopped:
-            return 0
+            return False
         step = self.step_count + 1
         epoch, batch = self.plan.position(step)
         idx = self.plan.indices(epoch, batch)
         X, y = self.X[idx], self.y[idx]
         fwd = forward(self.params, X)
         loss = mse_loss(fwd.A2, y)
-        grads = backward(self.params, X, y, fwd)
-        new = sgd_update(self.params, grads, self.lr)
-        problem = self._problem(loss, new)
-        if problem:
-            self.divergence = Divergence(step, epoch, batch, problem)
-            return 0
+        if not loss <= EXPLOSION_FACTOR * self._reference_loss:  # also catches NaN and inf
+            self.divergence = Divergence(step, epoch, batch, self._explain_loss(loss))
+            return False
+        new = sgd_update(self.params, backward(self.params, X, y, fwd), self.lr)
+        if not self.history.append(new, self.lr, loss):
+            what = "the update made a weight overflow to infinity or NaN"
+            self.divergence = Divergence(step, epoch, batch, what)
+            return False
         self.params = new
-        self.history.append(
-            new,
-            lr=self.lr,
-            batch_loss=loss,
-            grad_norm_1=math.hypot(np.linalg.norm(grads.dW1), np.linalg.norm(grads.db1)),
-            grad_norm_2=math.hypot(np.linalg.norm(grads.dW2), np.linalg.norm(grads.db2)),
-        )
-        if evaluate or batch == self.plan.n_batches or step % self.eval_every == 0:
+        if evaluate or batch == self.plan.n_batches:
             m = self.metrics()
             self.history.set_eval(step, m.train.loss, m.test.loss)
-        return 1
+        return True
 
-    def _problem(self, loss: float, new: Params) -> str:
+    def _explain_loss(self, loss: float) -> str:
         if not math.isfinite(loss):
             return f"the batch loss became {loss} (not a finite number)"
-        if loss > EXPLOSION_FACTOR * self._reference_loss:
-            return (
-                f"the batch loss exploded to {loss:.3g}, over a million times the "
-                f"starting loss of {self.initial_metrics.train.loss:.3g}"
-            )
-        if not all(np.isfinite(a).all() for a in new):
-            return "the update made a weight overflow to infinity or NaN"
-        return ""
+        return (
+            f"the batch loss exploded to {loss:.3g}, over a million times the "
+            f"starting loss of {self.initial_metrics.train.loss:.3g}"
+        )
 
     def record(self, step: int) -> StepRecord:
         """Rebuild step `step` (1-based) from history, bit-identical to when it ran."""

@@ -198,7 +198,10 @@ def test_history_csv_has_one_exact_row_per_step(run):
     assert len(frame) == trainer.step_count == 18
     labels = param_labels(2, 3)
     assert labels[:2] == ["W1[1,1]", "W1[1,2]"] and labels[-1] == "b2[1,1]"
-    assert list(frame.columns) == ["step", "epoch", "batch", *FIELDS, *labels]
+    norms = ["grad_norm_1", "grad_norm_2"]
+    assert list(frame.columns) == ["step", "epoch", "batch", *FIELDS, *norms, *labels]
+    for name, column in zip(norms, trainer.history.grad_norms(), strict=True):
+        assert np.array_equal(frame[name].to_numpy(), column), name
     assert np.array_equal(frame[labels].to_numpy(), trainer.history.param_matrix())
     for name, column in trainer.history.columns().items():
         assert np.array_equal(frame[name].to_numpy(), column, equal_nan=True), name
@@ -209,9 +212,8 @@ def test_history_csv_has_one_exact_row_per_step(run):
 
 
 def test_history_csv_leaves_unevaluated_losses_empty():
-    exp = experiment(batch_size=50, m=400)  # 320 + 80 rows: the fast path evaluates every 2nd step
-    trainer = trained(exp, ((5, 0.1),))
-    assert trainer.eval_every == 2
+    exp = experiment(batch_size=50, m=400)  # 7 batches: the fast path evaluates step 5 and 7
+    trainer = trained(exp, ((5, 0.1), (2, 0.1)))
     frame = pd.read_csv(io.StringIO(history_csv(trainer)))
     train_loss = trainer.history.column("train_loss")
     assert np.isnan(train_loss).any() and not np.isnan(train_loss).all()

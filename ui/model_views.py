@@ -65,8 +65,4 @@ def network_view(current) -> None:
             A1 = forward(trainer.params, experiment.scaling.transform_X(G)).A1
             show_chart(charts.hidden_unit_maps(g1, g2, A1, ds.feature_names))
         h = trainer.history
-        show_chart(
-            charts.grad_norm_chart(
-                np.arange(1, len(h) + 1), h.column("grad_norm_1"), h.column("grad_norm_2")
-            )
-        )
+        show_chart(charts.grad_norm_chart(np.arange(1, len(h) + 1), *h.grad_norms()))
