@@ -397,9 +397,9 @@ def decode(text, rows, cols):
 
 
 def sigmoid(Z):
-    """1 / (1 + e^-z) element-wise, without overflow."""
-    E = np.exp(-np.abs(Z))
-    return np.where(Z >= 0, 1.0 / (1.0 + E), E / (1.0 + E))
+    """1 / (1 + e^-z) element-wise; below z = -709 e^-z overflows to inf and the result is 0."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-Z))
 
 
 def epoch_order(epoch):

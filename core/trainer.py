@@ -87,6 +87,7 @@ class Trainer:
         self.divergence: Divergence | None = None
         self.max_steps = max_steps
         self.initial_metrics = self.metrics(params)
+        self._metrics_at = (0, self.initial_metrics)
         self._reference_loss = max(self.initial_metrics.train.loss, 1.0)
 
     @property
@@ -118,7 +119,12 @@ class Trainer:
         return self.plan.position(self.step_count + 1)
 
     def metrics(self, params: Params | None = None) -> TrainTest:
-        params = self.params if params is None else params
+        """Train and test metrics of `params`, by default the current ones (remembered per step,
+        since a page redraw asks for them again and a pass over 100,000s of rows is not free)."""
+        if params is None:
+            if self._metrics_at[0] != self.step_count:
+                self._metrics_at = (self.step_count, self.metrics(self.params))
+            return self._metrics_at[1]
         return TrainTest(
             regression_metrics(params, self.X, self.y),
             regression_metrics(params, self.X_test, self.y_test) if len(self.X_test) else EMPTY,
