@@ -10,6 +10,8 @@ is ever unused.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from core.network import Params
@@ -42,17 +44,19 @@ class History:
     def append(self, params: Params, lr: float = np.nan, batch_loss: float = np.nan) -> bool:
         """Add a step; returns False (and adds nothing) if any parameter is not finite."""
         chunk, row = divmod(self.length, self.chunk_rows)
-        if chunk == len(self._chunks):
-            self._chunks.append(np.empty((self.chunk_rows, self._width)))
+        if chunk == len(self._chunks):  # NaN marks train/test losses not evaluated
+            self._chunks.append(np.full((self.chunk_rows, self._width), np.nan))
         line = self._chunks[chunk][row]
         n = self.n_params
         np.concatenate(
             [params.W1.ravel(), params.b1.ravel(), params.W2.ravel(), params.b2.ravel()],
             out=line[:n],
         )
-        if not np.isfinite(line[:n].sum()):
+        if not math.isfinite(line[:n].sum()):
+            line[:n] = np.nan
             return False
-        line[n:] = lr, batch_loss, np.nan, np.nan
+        line[n] = lr
+        line[n + 1] = batch_loss
         self.length += 1
         return True
 

@@ -157,10 +157,10 @@ def backward(params: Params, X: np.ndarray, y: np.ndarray, fwd: Forward) -> Back
 
 def sgd_update(params: Params, grads: Backward, lr: float) -> Params:
     """One gradient-descent step, θ ← θ − η·∇θ, as a new record."""
-    return Params.of(
-        W1=params.W1 - lr * grads.dW1,
-        b1=params.b1 - lr * grads.db1,
-        W2=params.W2 - lr * grads.dW2,
-        b2=params.b2 - lr * grads.db2,
-        copy=False,
-    )
+    W1 = params.W1 - lr * grads.dW1
+    b1 = params.b1 - lr * grads.db1
+    W2 = params.W2 - lr * grads.dW2
+    b2 = params.b2 - lr * grads.db2
+    for fresh in (W1, b1, W2, b2):  # new arrays nobody else holds: freeze them without a copy
+        fresh.setflags(write=False)
+    return Params(W1, b1, W2, b2)
