@@ -170,10 +170,16 @@ def test_dataset_names_follow_the_content() -> None:
     assert json.dumps(spec(a)) == json.dumps(spec(b))
     c = charts.loss_chart(steps, loss, loss, loss * 1.001)
     assert list(a["datasets"]) != list(c["datasets"])
-    M = np.eye(3)
-    assert list(charts.matrix_heatmap(M, "W").get("datasets")) != list(
-        charts.matrix_heatmap(M, "W", kind="unit")["datasets"]
-    )
+
+
+def test_heatmap_spec_stays_the_same_when_only_the_numbers_change() -> None:
+    """The browser then updates the heatmap's data in place instead of rebuilding the chart."""
+    rows, cols = ["1 · #3", "2 · #9"], ["h1", "h2", "h3"]
+    a = charts.matrix_heatmap(RNG.normal(size=(2, 3)), "Z1", rows, cols)
+    b = charts.matrix_heatmap(5 * RNG.normal(size=(2, 3)), "Z1", ["1 · #7", "2 · #1"], cols)
+    without_data = [{k: v for k, v in c.items() if k != "datasets"} for c in (a, b)]
+    assert json.dumps(without_data[0]) == json.dumps(without_data[1])
+    assert not a["datasets"]["cells"].equals(b["datasets"]["cells"])
 
 
 def test_json_safe_copy_leaves_the_spec_alone() -> None:
@@ -193,15 +199,18 @@ def test_signed_heatmap_domain_is_symmetric_and_centred_on_zero() -> None:
     M = np.array([[0.5, -2.0, 1.0], [0.25, 0.0, -0.1]])
     s = spec(charts.matrix_heatmap(M, "W1", ["x1", "x2"], ["h1", "h2", "h3"]))
     (scale,) = [sc for sc in colour_scales(s) if "domain" in sc]
-    assert scale["domain"] == [-2.0, 2.0]
+    # [-lim, lim], with lim = max |M| carried in the data
+    assert scale["domain"] == {"expr": "[-data('cells')[0].lim, data('cells')[0].lim]"}
     assert scale["domainMid"] == 0
     cells = dataset_with(s, "value")
+    assert {c["lim"] for c in cells} == {2.0}
     assert len(cells) == 6
     assert {c["label"] for c in cells} >= {"0.5", "-2", "0.25", "0", "-0.1"}
     # rows top to bottom in the given order, columns likewise
     y = next(d["y"] for d in walk(s) if isinstance(d.get("y"), dict))
     x = next(d["x"] for d in walk(s) if isinstance(d.get("x"), dict))
-    assert y["sort"] == ["x1", "x2"] and x["sort"] == ["h1", "h2", "h3"]
+    assert y["sort"] == {"field": "pos"} and x["sort"] == ["h1", "h2", "h3"]
+    assert [(c["pos"], c["row"]) for c in cells[::3]] == [(0, "x1"), (1, "x2")]
 
 
 def test_unit_heatmap_uses_zero_to_one() -> None:
@@ -213,12 +222,10 @@ def test_unit_heatmap_uses_zero_to_one() -> None:
 
 def test_all_zero_and_non_finite_matrices_are_safe() -> None:
     s = spec(charts.matrix_heatmap(np.zeros((2, 3)), "W1"))
-    (scale,) = [sc for sc in colour_scales(s) if "domain" in sc]
-    assert scale["domain"] == [-1.0, 1.0]
+    assert {c["lim"] for c in dataset_with(s, "value")} == {1.0}
     M = np.array([[np.nan, np.inf, 1.0]])
     s = spec(charts.matrix_heatmap(M, "Z1"))
-    (scale,) = [sc for sc in colour_scales(s) if "domain" in sc]
-    assert scale["domain"] == [-1.0, 1.0]
+    assert {c["lim"] for c in dataset_with(s, "value")} == {1.0}
     assert [c["label"] for c in dataset_with(s, "label")] == ["nan", "inf", "1"]
 
 

@@ -97,9 +97,22 @@ def full_tooltip(field: str = "full", title: str = "full value") -> Spec:
     return channel(f"{field}:N", title=title)
 
 
-def add_data(datasets: dict[str, pd.DataFrame], columns: Mapping[str, Any] | pd.DataFrame) -> Spec:
-    """Put a DataFrame of `columns` (arrays, lists or scalars) into `datasets` under a name hashed
-    from the content; returns the {"name": ...} reference to it."""
+def add_data(
+    datasets: dict[str, pd.DataFrame],
+    columns: Mapping[str, Any] | pd.DataFrame,
+    name: str | None = None,
+) -> Spec:
+    """Put a DataFrame of `columns` (arrays, lists or scalars) into `datasets` under `name`, or a
+    name hashed from the content; returns the {"name": ...} reference to it.
+
+    A fixed name keeps the spec the same from step to step when nothing but the data changes, so
+    the browser updates the chart's data in place instead of building the chart anew.
+    """
+    if name is not None:
+        datasets[name] = (
+            columns if isinstance(columns, pd.DataFrame) else pd.DataFrame(dict(columns))
+        )
+        return {"name": name}
     digest = hashlib.blake2b(digest_size=16)
     for key in columns:
         values = columns[key]

@@ -91,10 +91,12 @@ def matrix_heatmap(
     if kind == "signed":
         limit = float(np.max(np.abs(shown[finite]))) if finite.any() else 0.0
         limit = limit if limit > 0 else 1.0
+        # Symmetric about 0; the limit is read from the data (its "lim" column), not written into
+        # the spec, so the spec stays the same from step to step.
         scale = {
             "scheme": DIVERGING_SCHEME,
             "reverse": True,
-            "domain": [-limit, limit],
+            "domain": {"expr": "[-data('cells')[0].lim, data('cells')[0].lim]"},
             "domainMid": 0,
         }
     elif kind == "unit":
@@ -108,13 +110,16 @@ def matrix_heatmap(
     data = add_data(
         datasets,
         {
+            "pos": np.repeat(np.arange(rows), cols),
             "row": np.repeat(rlabels, cols),
             "col": np.tile(clabels, rows),
             "value": np.where(np.isfinite(values), values, np.nan),
             "label": [fmt_sig(v) for v in values],
             "full": full_values(values),
             "ink": _text_colour(np.nan_to_num(values), kind, limit),
+            "lim": limit,
         },
+        name="cells",
     )
     with_text = rows <= TEXT_MAX_ROWS and cols <= TEXT_MAX_COLS
     col_step = CELL_WIDTH_TEXT if with_text else CELL_WIDTH
@@ -128,7 +133,9 @@ def matrix_heatmap(
                 sort=clabels,
                 axis=axis(None, orient="top", labelAngle=0, ticks=False, domain=False),
             ),
-            "y": channel("row:O", sort=rlabels, axis=axis(None, ticks=False, domain=False)),
+            "y": channel(
+                "row:O", sort={"field": "pos"}, axis=axis(None, ticks=False, domain=False)
+            ),
         }
 
     tooltip = [
