@@ -1,6 +1,6 @@
-"""Start the app with `streamlit run` and find a Chromium: shared by the tests and the screenshots.
+"""Run the app with `streamlit run`, find a Chromium and drive the page.
 
-Nothing here imports pytest, so `make_screenshots.py` can use it as a plain script.
+Shared by the browser tests and `make_screenshots.py`; nothing here imports pytest.
 """
 
 from __future__ import annotations
@@ -113,6 +113,21 @@ def app_server(log_path: Path | None = None) -> Iterator[str]:
             stop(proc)
 
 
+def wait_until(condition, timeout_s: float = 10.0, interval_s: float = 0.2):
+    """Call `condition` until it returns something truthy; return that, or raise on timeout.
+
+    For what the browser draws a little after the script is idle (grids, charts).
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout_s} s: {condition}")
+        time.sleep(interval_s)
+
+
 def wait_for_rerun(page, timeout_ms: float = 30_000) -> None:
     """Give the click time to start a rerun, then wait until the script is idle again."""
     page.wait_for_timeout(300)
@@ -124,3 +139,67 @@ def open_app(page, url: str, timeout_ms: float = 30_000) -> None:
     page.goto(url)
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
     wait_for_rerun(page, timeout_ms)
+    button(page, "btn_step").wait_for(timeout=timeout_ms)
+
+
+# ---- driving the page ---------------------------------------------------------------------------
+
+
+def button(page, key: str):
+    """The button with this widget key (Streamlit puts `st-key-<key>` on its container).
+
+    A button with a tooltip is rendered twice, one copy hidden: take the visible one.
+    """
+    return page.locator(f".st-key-{key} button").filter(visible=True)
+
+
+def play_button(page):
+    """The Play/Pause button (one key `btn_play`, or `btn_play` and `btn_pause` in turn)."""
+    return (
+        page.locator(".st-key-btn_play, .st-key-btn_pause").locator("button").filter(visible=True)
+    )
+
+
+def label_of(button_locator):
+    """A button's text without its icon (a Material icon's text is the icon's name)."""
+    return button_locator.get_by_test_id("stMarkdownContainer")
+
+
+def click(page, key: str) -> None:
+    button(page, key).click()
+    wait_for_rerun(page)
+
+
+def metric(page, label: str) -> str:
+    """The shown value of the `st.metric` with this label."""
+    box = page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    )
+    return box.get_by_test_id("stMetricValue").inner_text().strip()
+
+
+def step_count(page) -> int:
+    return int(metric(page, "Step").replace(",", ""))
+
+
+def show(page, view: str) -> None:
+    """Pick a view in the "Show" segmented control."""
+    page.locator(".st-key-view").get_by_role("radio", name=view, exact=True).click()
+    wait_for_rerun(page)
+
+
+def grid_text(dataframe) -> tuple[list[str], list[list[str]]]:
+    """Column headers and cell texts of an `st.dataframe`.
+
+    The grid is drawn on a canvas; its accessible table (inside the canvas) is only built once
+    the canvas has focus, so focus it first.
+    """
+    canvas = dataframe.get_by_test_id("data-grid-canvas")
+    canvas.focus()
+    dataframe.locator("th[role='columnheader']").first.wait_for(state="attached")
+    headers = [h.strip() for h in dataframe.locator("th[role='columnheader']").all_text_contents()]
+    rows = [
+        [c.strip() for c in row.locator("td").all_text_contents()]
+        for row in dataframe.locator("tbody tr").all()
+    ]
+    return headers, rows

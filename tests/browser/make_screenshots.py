@@ -1,0 +1,151 @@
+"""Write the README screenshots to docs/screenshots/ from a real browser.
+
+    python tests/browser/make_screenshots.py
+
+Starts the app the same way the browser tests do, trains about 30 steps on the default data and
+captures: main.png (the whole main screen), backward.png, explain.png and network.png (one
+view each) and phone.png (a 390 px wide phone screen).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+from server import (
+    LAUNCH_ARGS,
+    ROOT,
+    app_server,
+    button,
+    click,
+    find_chromium,
+    open_app,
+    show,
+    step_count,
+    wait_for_rerun,
+)
+
+OUT = ROOT / "docs" / "screenshots"
+WIDTH = 1600
+STEPS = 30
+MAX_HEIGHT = 12_000
+
+# The app scrolls inside a container, so a screenshot only shows the viewport: measure how tall
+# the content is and make the viewport that tall.
+CONTENT_HEIGHT_JS = """() => {
+    let tallest = document.documentElement.scrollHeight;
+    for (const el of document.querySelectorAll('*')) {
+        const style = getComputedStyle(el);
+        if (/(auto|scroll)/.test(style.overflowY) && el.scrollHeight > el.clientHeight) {
+            tallest = Math.max(tallest, el.scrollHeight);
+        }
+    }
+    return tallest;
+}"""
+
+
+def fit_height(page, width: int) -> None:
+    """Grow the viewport until the whole page fits in it (charts may reflow once)."""
+    for _ in range(3):
+        height = min(page.evaluate(CONTENT_HEIGHT_JS), MAX_HEIGHT)
+        if height == page.viewport_size["height"]:
+            break
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(800)
+    wait_for_charts(page)
+
+
+def wait_for_charts(page) -> None:
+    for chart in page.get_by_test_id("stVegaLiteChart").all():
+        chart.locator("canvas, svg.marks").first.wait_for()
+    page.wait_for_timeout(500)
+
+
+def train(page, steps: int) -> None:
+    """Run `steps` steps with the Steps N box and Run N."""
+    box = page.locator(".st-key-run_n input")
+    box.fill(str(steps))
+    box.press("Enter")
+    wait_for_rerun(page)
+    click(page, "btn_run_n")
+    assert step_count(page) == steps, f"expected {steps} steps, the page shows {step_count(page)}"
+
+
+def view_section(page, path: Path) -> None:
+    """Screenshot the main column from the "Show" control down."""
+    top = page.locator(".st-key-view").bounding_box()
+    main = page.get_by_test_id("stMainBlockContainer").bounding_box()
+    page.screenshot(
+        path=path,
+        clip={
+            "x": main["x"],
+            "y": top["y"] - 16,
+            "width": main["width"],
+            "height": main["y"] + main["height"] - top["y"] + 16,
+        },
+    )
+
+
+def desktop_shots(browser, url: str) -> None:
+    context = browser.new_context(viewport={"width": WIDTH, "height": 1200})
+    page = context.new_page()
+    open_app(page, url)
+    train(page, STEPS)
+    fit_height(page, WIDTH)
+    page.screenshot(path=OUT / "main.png")
+    print("main.png")
+    for view, name in (
+        ("Backward pass", "backward"),
+        ("Explain a number", "explain"),
+        ("Network & units", "network"),
+    ):
+        page.set_viewport_size({"width": WIDTH, "height": 1200})
+        show(page, view)
+        fit_height(page, WIDTH)
+        view_section(page, OUT / f"{name}.png")
+        print(f"{name}.png")
+    context.close()
+
+
+def phone_shot(browser, url: str) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = context.new_page()
+    open_app(page, url)
+    step = button(page, "btn_step")
+    step.scroll_into_view_if_needed()
+    step.tap()
+    wait_for_rerun(page)
+    # Two phone screens tall: the controls, the status and the first chart.
+    page.set_viewport_size({"width": 390, "height": 2 * 844})
+    page.wait_for_timeout(800)
+    wait_for_charts(page)
+    page.screenshot(path=OUT / "phone.png")
+    print("phone.png")
+    context.close()
+
+
+def main() -> int:
+    chromium = find_chromium()
+    if chromium is None:
+        print("No Chromium found: install chromium or set CHROMIUM_PATH.", file=sys.stderr)
+        return 1
+    OUT.mkdir(parents=True, exist_ok=True)
+    with app_server() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
+        try:
+            desktop_shots(browser, url)
+            phone_shot(browser, url)
+        finally:
+            browser.close()
+    print(f"Screenshots written to {OUT.relative_to(ROOT)}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
