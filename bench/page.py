@@ -128,7 +128,7 @@ def default_page(res: dict, sampler: Sampler, reps: int) -> None:
     ok(at.run())
     for _ in range(reps):
         sampler.time("Play tick (1 step)", at.run)
-    ok(at.button(key="btn_play").click().run())
+    ok(at.button(key="btn_pause").click().run())
     expected = before + reps + 100 * reps + reps + 2  # the Play click and the run after it tick too
     if step_count(at) != expected:
         raise RuntimeError(f"the page shows step {step_count(at)}, expected {expected}")

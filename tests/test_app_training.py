@@ -124,7 +124,7 @@ def test_step_advances_the_count_and_changes_the_tables():
 def test_header_shapes_match_the_batch_and_the_network():
     at = step(new_app())
     expected = {
-        "forward": {"X | y": (16, 3), "Z1": (16, 3), "A1": (16, 3), "Z2 = A2": (16, 3)},
+        "forward": {"X | y": (16, 3), "Z1": (16, 3), "A1": (16, 3), "Z2 = A2": (16, 1)},
         "backward": {
             "δ2": (16, 1),
             "δ1": (16, 3),
@@ -138,7 +138,9 @@ def test_header_shapes_match_the_batch_and_the_network():
         shown = tables(show(at, view))
         for name, shape in shapes.items():
             assert shown[name].header_shape == shape, name
-            assert shown[name].frame.shape == shape, name
+            # Z2's table adds y and A2 − y beside the (m, 1) output
+            columns = 3 if name == "Z2 = A2" else shape[1]
+            assert shown[name].frame.shape == (shape[0], columns), name
             assert rf"({shape[0]}\times{shape[1]})" in shown[name].latex, name
     shown = tables(show(at, "Update"))
     for name, shape in {"W1": (2, 3), "b1": (1, 3), "W2": (3, 1), "b2": (1, 1)}.items():
@@ -239,7 +241,7 @@ def test_a_setting_that_invalidates_training_resets_it_with_a_notice():
 def test_play_ticks_on_each_rerun_and_pause_stops():
     at = click(new_app(), "btn_play")
     assert at.session_state["playing"] is True
-    assert at.button(key="btn_play").label == "Pause"
+    assert at.button(key="btn_pause").label == "Pause"
     start = step_count(at)
     run(at)
     assert step_count(at) == start + 1
@@ -257,7 +259,7 @@ def test_play_ticks_on_each_rerun_and_pause_stops():
     run(at)
     assert step_count(at) == before + 5
 
-    click(at, "btn_play")
+    click(at, "btn_pause")
     assert at.session_state["playing"] is False
     assert at.button(key="btn_play").label == "Play"
     paused = step_count(at)

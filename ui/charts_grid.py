@@ -85,7 +85,7 @@ def hidden_unit_maps(
         return message_chart("No hidden units", title)
     units = [f"unit {j + 1}" for j in range(h)]
     f1, f2 = two_names(feature_names)
-    colour_legend = legend("activation", gradientLength=min(200, 2 * panel))
+    colour_legend = legend("A1", gradientLength=min(200, 2 * panel))
     notes = ["a = σ(z), 0 to 1"]
 
     if g2.size == 0:  # one input: a curve per unit

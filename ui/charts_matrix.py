@@ -215,7 +215,7 @@ def network_diagram(
     extra = 1 if show_bias else 0
     tallest = max(n + extra, h + extra, 1)
     if height is None:  # about 45 px per node in the tallest layer
-        height = int(np.clip(45 * (tallest + 1), 200, 420))
+        height = int(np.clip(70 * (tallest + 1), 320, 620))
     y_in, y_hid, y_out = _layer_y(n + extra), _layer_y(h + extra), _layer_y(1)
     nodes = [
         {"x": 0.0, "y": y_in[i], "label": "", "side": names[i], "kind": "input", "tip": names[i]}
@@ -281,8 +281,7 @@ def network_diagram(
         scale={"domain": signs, "range": [POSITIVE, NEGATIVE, NEUTRAL]},
         legend=legend(
             "weight sign",
-            orient="bottom",
-            direction="horizontal",
+            orient="right",
             symbolStrokeWidth=4,
             values=[s for s in signs if (ef["sign"] == s).any()],
         ),

@@ -24,13 +24,18 @@ def control_bar() -> None:
     bar.number_input("Steps N", 1, state.MAX_RUN_STEPS, key="run_n", width=130)
     bar.button("Run N", key="btn_run_n", on_click=state.on_run_n, disabled=stopped)
     bar.button("Finish epoch", key="btn_epoch", on_click=state.on_finish_epoch, disabled=stopped)
-    bar.button(
-        "Pause" if ss.playing else "Play",
-        key="btn_play",
-        on_click=state.on_toggle_play,
-        disabled=stopped,
-        icon=":material/pause:" if ss.playing else ":material/play_arrow:",
-    )
+    # Two buttons that set the state (rather than one that toggles it): a press that reaches the
+    # server twice cannot undo itself.
+    if ss.playing:
+        bar.button("Pause", key="btn_pause", on_click=state.on_pause, icon=":material/pause:")
+    else:
+        bar.button(
+            "Play",
+            key="btn_play",
+            on_click=state.on_play,
+            disabled=stopped,
+            icon=":material/play_arrow:",
+        )
     bar.button("Reset", key="btn_reset", on_click=state.on_reset, icon=":material/restart_alt:")
     with bar.popover("Play speed", icon=":material/speed:"):
         st.selectbox("Tick every", list(state.PLAY_INTERVALS), key="play_speed")
@@ -39,29 +44,31 @@ def control_bar() -> None:
 
 
 def status_line(trainer: Trainer, record: StepRecord | None) -> None:
+    """Step, position and losses; the metrics wrap onto more lines on a narrow screen."""
     metrics = trainer.metrics()
-    cols = st.columns(8)
-    cols[0].metric("Step", f"{trainer.step_count:,}")
+    row = st.container(horizontal=True, gap="large")
+    row.metric("Step", f"{trainer.step_count:,}", width="content")
     if record is None:
         epoch, batch = trainer.next_position()
-        cols[1].metric("Epoch", f"{epoch}")
-        cols[2].metric("Next batch", f"{batch} of {trainer.plan.n_batches}")
-        cols[3].metric("Batch loss", "—")
+        row.metric("Epoch", f"{epoch}", width="content")
+        row.metric("Next batch", f"{batch} of {trainer.plan.n_batches}", width="content")
+        row.metric("Batch loss", "—", width="content")
     else:
-        cols[1].metric("Epoch", f"{record.epoch}")
-        cols[2].metric("Batch", f"{record.batch} of {record.n_batches}")
-        cols[3].metric(
+        row.metric("Epoch", f"{record.epoch}", width="content")
+        row.metric("Batch", f"{record.batch} of {record.n_batches}", width="content")
+        row.metric(
             "Batch loss",
             num(record.loss_after),
             delta=f"{record.loss_after - record.loss_before:+.3g}",
             delta_color="inverse",
-            help="Loss of this batch after the update "
-            "(the change is against the same batch before it).",
+            help="Loss of this batch after the update (the change is against the same batch "
+            "before it).",
+            width="content",
         )
-    cols[4].metric("Train loss", num(metrics.train.loss))
-    cols[5].metric("Test loss", num(metrics.test.loss))
-    cols[6].metric("R² train", num(metrics.train.r2, 3))
-    cols[7].metric("R² test", num(metrics.test.r2, 3))
+    row.metric("Train loss", num(metrics.train.loss), width="content")
+    row.metric("Test loss", num(metrics.test.loss), width="content")
+    row.metric("R² train", num(metrics.train.r2, 3), width="content")
+    row.metric("R² test", num(metrics.test.r2, 3), width="content")
 
 
 def messages(trainer: Trainer) -> None:

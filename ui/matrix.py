@@ -30,22 +30,28 @@ def show_matrix(
     row_labels: Sequence[str],
     col_labels: Sequence[str],
     kind: str = "signed",
+    shape: tuple[int, int] | None = None,
 ) -> None:
-    """Heading with name, meaning and shape, the formula in LaTeX, then the table and heatmap."""
-    rows, cols = M.shape
+    """Heading with name, meaning and shape, the formula in LaTeX, then the table and heatmap.
+
+    `shape` is the symbol's own shape when the table shows more columns than the symbol has.
+    """
+    rows, cols = shape or M.shape
     st.markdown(f"##### {name} · {caption} · shape {rows}×{cols}")
     st.latex(rf"{formula} \qquad ({rows}\times{cols})")
     fmt = FULL_FORMAT if st.session_state.full_precision else SHORT_FORMAT
-    shown = min(rows, MAX_TABLE_ROWS)
+    shown = min(M.shape[0], MAX_TABLE_ROWS)
     frame = matrix_frame(M[:shown], row_labels[:shown], col_labels)
     left, right = st.columns([3, 2])
     left.dataframe(
         frame,
         column_config={c: st.column_config.NumberColumn(c, format=fmt) for c in frame.columns},
-        height=min(38 + 35 * shown, 400),
+        height=min(38 + 35 * shown, 600),
     )
-    if shown < rows:
-        left.caption(f"The table shows the first {shown:,} of {rows:,} rows; Export has them all.")
+    if shown < M.shape[0]:
+        left.caption(
+            f"The table shows the first {shown:,} of {M.shape[0]:,} rows; Export has them all."
+        )
     with right:
         show_chart(
             matrix_heatmap(np.asarray(M), name, list(row_labels), list(col_labels), kind=kind)

@@ -235,9 +235,12 @@ def on_play_tick() -> None:
     _train(lambda t: t.run(int(st.session_state.play_steps)))
 
 
-def on_toggle_play() -> None:
-    ss = st.session_state
-    ss.playing = not ss.playing and not trainer().stopped
+def on_play() -> None:
+    st.session_state.playing = not trainer().stopped
+
+
+def on_pause() -> None:
+    st.session_state.playing = False
 
 
 def on_reset() -> None:

@@ -56,11 +56,12 @@ def forward_view(rec: StepRecord, feature_names: tuple[str, ...]) -> None:
     out = np.hstack([rec.fwd.A2, rec.y, rec.fwd.A2 - rec.y])
     show_matrix(
         "Z2 = A2",
-        "the output ŷ beside y",
+        "the output ŷ, with y and A2 − y beside it",
         r"Z_2 = A_1 W_2 + b_2,\quad A_2 = Z_2",
         out,
         rows,
         ["A2 = ŷ", "y", "A2 − y"],
+        shape=(len(rec.indices), 1),
     )
     st.latex(
         rf"\mathcal{{L}} = \frac{{1}}{{2m}}\lVert A_2 - y\rVert^2 = {rec.loss_before:.6g}"

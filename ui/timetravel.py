@@ -31,22 +31,26 @@ def on_nudge(delta: int) -> None:
 
 
 def picker(trainer: Trainer) -> None:
+    ss = st.session_state
     latest = trainer.step_count
-    cols = st.columns([1.3, 1.4, 0.5, 0.5], vertical_alignment="bottom")
-    cols[0].toggle(
+    if ss.follow_latest:
+        ss.pick_step = max(latest, 1)  # the greyed box shows the step being followed
+    bar = st.container(horizontal=True, vertical_alignment="bottom")
+    bar.toggle(
         "Follow the latest step",
         key="follow_latest",
         on_change=on_follow_change,
         disabled=latest == 0,
     )
-    cols[1].number_input(
+    bar.number_input(
         f"Show step (1 to {latest:,})",
         1,
         None,
         key="pick_step",
-        disabled=st.session_state.follow_latest or latest == 0,
+        width=220,
+        disabled=ss.follow_latest or latest == 0,
     )
-    cols[2].button(
+    bar.button(
         "◀",
         key="btn_prev_step",
         on_click=on_nudge,
@@ -54,7 +58,7 @@ def picker(trainer: Trainer) -> None:
         help="Step before",
         disabled=latest == 0,
     )
-    cols[3].button(
+    bar.button(
         "▶",
         key="btn_next_step",
         on_click=on_nudge,

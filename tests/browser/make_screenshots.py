@@ -2,7 +2,7 @@
 
     python tests/browser/make_screenshots.py
 
-Starts the app the same way the browser tests do, trains about 30 steps on the default data and
+Starts the app the same way the browser tests do, trains 1,500 steps on the default data and
 captures: main.png (the whole main screen), backward.png, explain.png and network.png (one
 view each) and phone.png (a 390 px wide phone screen).
 """
@@ -28,7 +28,7 @@ from server import (
 
 OUT = ROOT / "docs" / "screenshots"
 WIDTH = 1600
-STEPS = 30
+STEPS = 1_500  # enough for the default sine ripple to show its shape
 MAX_HEIGHT = 12_000
 
 # The app scrolls inside a container, so a screenshot only shows the viewport: measure how tall

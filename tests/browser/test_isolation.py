@@ -6,15 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from .server import click, grid_text, show, step_count, wait_for_rerun
+from .server import IDLE, click, grid_text, show, step_count, wait_for_rerun
 from .test_upload import write_csv
 
 pytestmark = pytest.mark.browser
 
 
 def download_text(page, key: str) -> str:
-    with page.expect_download() as info:
-        page.locator(f".st-key-{key} button").click()
+    """Press a download button; its file is built on the server only when pressed."""
+    page.wait_for_selector(IDLE)
+    button = page.locator(f".st-key-{key} button").filter(visible=True)
+    button.wait_for()
+    with page.expect_download(timeout=60_000) as info:
+        button.click()
     return Path(info.value.path()).read_text(encoding="utf-8")
 
 
