@@ -6,30 +6,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
-from bench import ROOT, CpuMeter, check, cli, fmt, median, p95, result, table
+from bench import CpuMeter, check, cli, fmt, median, p95, result, table
+from tests.browser.server import LAUNCH_ARGS, app_server_process, find_chromium
 
 TARGET_MS = 400
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1400, "height": 1000}
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 STEP_BUTTON = ".st-key-btn_step button"
@@ -102,67 +84,9 @@ COUNT_JS = """() => {
 HEALTH_TIMEOUT_S = 60.0
 
 
-def find_chromium() -> str | None:
-    explicit = os.environ.get("CHROMIUM_PATH")
-    if explicit:
-        return explicit if Path(explicit).is_file() else None
-    return shutil.which("chromium")
-
-
 def shown(count: int) -> str:
     """How the Step metric shows a count."""
     return f"{count:,}"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200 and response.read().strip() == b"ok"
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-        return False
-
-
-@contextlib.contextmanager
-def app_server() -> Iterator[tuple[str, subprocess.Popen]]:
-    """`streamlit run streamlit_app.py` on a free port of 127.0.0.1; yields (url, process)."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "streamlit_app.py",
-        "--server.headless=true",
-        f"--server.port={port}",
-        "--server.address=127.0.0.1",
-        "--browser.gatherUsageStats=false",
-        "--server.fileWatcherType=none",
-    ]
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + HEALTH_TIMEOUT_S
-            while not healthy(url):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    output = log.read().decode(errors="replace")[-3000:]
-                    raise RuntimeError(f"The server did not become healthy:\n{output}")
-                time.sleep(0.2)
-            yield url, proc
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
 
 
 def open_app(page, url: str) -> None:
@@ -199,7 +123,7 @@ def run(quick: bool = False) -> dict:
         return res
     warmup, clicks = 3, 15 if quick else 40
     samples: dict[str, list[float]] = {}
-    with app_server() as (url, server), sync_playwright() as p:
+    with app_server_process() as (url, server), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
         try:
             page = browser.new_context(viewport=VIEWPORT).new_page()

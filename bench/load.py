@@ -36,10 +36,9 @@ from bench.browser import (
     STEP_TEXT_JS,
     VIEWPORT,
     WAIT_JS,
-    app_server,
-    find_chromium,
     shown,
 )
+from tests.browser.server import app_server_process, find_chromium
 
 SESSIONS, SECONDS, QUICK_SECONDS = 10, 60.0, 15.0
 CLICK_TIMEOUT_S = 30.0  # one click's wait for its result
@@ -171,7 +170,7 @@ def run(quick: bool = False, sessions: int = SESSIONS, seconds: float | None = N
         res["notes"].append("Not measured: no Chromium, or the playwright package is missing.")
         return res
     users = [Session(f"user {i + 1}") for i in range(sessions)]
-    with app_server() as (url, proc):
+    with app_server_process() as (url, proc):
         rss_start = rss_mb(proc.pid)
         marks = asyncio.run(drive(url, chromium, users, seconds, proc.pid))
         time.sleep(3)

@@ -72,8 +72,8 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def app_server(log_path: Path | None = None) -> Iterator[str]:
-    """Run `streamlit run streamlit_app.py` on a free local port; yield its URL.
+def app_server_process(log_path: Path | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run `streamlit run streamlit_app.py` on a free local port; yield its URL and process.
 
     The server's output goes to `log_path` (default test-artifacts/streamlit-server.log) and is
     quoted in the error when the server does not become healthy in time.
@@ -108,9 +108,16 @@ def app_server(log_path: Path | None = None) -> Iterator[str]:
                         f"{output}"
                     )
                 time.sleep(0.2)
-            yield url
+            yield url, proc
         finally:
             stop(proc)
+
+
+@contextlib.contextmanager
+def app_server(log_path: Path | None = None) -> Iterator[str]:
+    """`app_server_process`, yielding only the URL."""
+    with app_server_process(log_path) as (url, _):
+        yield url
 
 
 def wait_until(condition, timeout_s: float = 10.0, interval_s: float = 0.2):
