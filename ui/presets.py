@@ -23,8 +23,9 @@ class Preset:
 
 
 # Every preset starts from this complete set and changes only what its lesson is about, so
-# comparing two presets shows the effect of exactly those settings.
-_BASE: dict[str, object] = {
+# comparing two presets shows the effect of exactly those settings. It is also the sidebar's
+# starting set-up (ui.urlstate.URL_DEFAULTS builds on it).
+BASE: dict[str, object] = {
     "source": "Generate",
     "gen_name": "sine",
     "gen_inputs": 2,
@@ -48,10 +49,10 @@ _BASE: dict[str, object] = {
 
 
 def _preset(title: str, look_for: str, suggested_steps: int, **changes: object) -> Preset:
-    unknown = set(changes) - set(_BASE)
+    unknown = set(changes) - set(BASE)
     if unknown:
         raise KeyError(f"Unknown preset settings: {sorted(unknown)}")
-    values = MappingProxyType({**_BASE, **changes})
+    values = MappingProxyType({**BASE, **changes})
     return Preset(title, values, " ".join(look_for.split()), suggested_steps)
 
 

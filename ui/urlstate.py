@@ -21,7 +21,7 @@ from typing import NamedTuple
 from core.datasets import GENERATORS
 from core.network import INIT_SCHEMES
 from core.samples import SAMPLES, load_sample
-from ui.presets import PRESETS
+from ui.presets import BASE, PRESETS
 
 # The learning rates the sidebar offers (the same tuple as ui.state.LR_OPTIONS; a test checks).
 LR_OPTIONS: tuple[float, ...] = (
@@ -81,28 +81,10 @@ _KEY_OF = {name: key for key, name in QUERY_NAMES.items()}
 # The values a link without parameters gives (the sidebar's defaults, as in ui.state.DEFAULTS).
 URL_DEFAULTS: dict[str, object] = {
     "preset": None,
-    "source": GENERATE,
-    "gen_name": "sine",
-    "gen_inputs": 2,
-    "gen_m": 200,
-    "gen_noise": 0.05,
-    "gen_seed": 0,
+    **BASE,
     "sample_name": next(iter(SAMPLES)),
     "target": None,
     "features": [],
-    "test_fraction": 0.2,
-    "split_seed": 0,
-    "standardise_inputs": True,
-    "standardise_target": True,
-    "n_hidden": 3,
-    "init_scheme": "xavier",
-    "init_scale": 0.1,
-    "init_seed": 0,
-    "batch_size": 16,
-    "full_batch": False,
-    "shuffle": True,
-    "shuffle_seed": 0,
-    "lr": 0.5,
     "present": False,
     "hide": [],
 }
