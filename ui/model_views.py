@@ -25,6 +25,10 @@ def loss_panel(trainer: Trainer) -> None:
         )
     )
     st.toggle("Log scale", key="log_loss")
+    st.caption(
+        "Batch loss at every step (before its update); train and test loss over all rows at "
+        "the end of every epoch and after every button press or Play tick."
+    )
 
 
 def model_panel(experiment: Experiment, trainer: Trainer, batch_rows: np.ndarray | None) -> None:
