@@ -10,6 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 import streamlit as st
+from hypothesis import settings
+
+# A busy CI machine must not turn a slow example into a failure: no per-example deadline.
+settings.register_profile("project", deadline=None)
+settings.load_profile("project")
 
 
 @pytest.fixture(autouse=True)
