@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from core_helpers import random_problem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,19 +14,6 @@ import core.gradcheck
 from core import Backward, Params, backward, forward, gradient_check, mse_loss, relative_error
 
 M = 20  # rows of the full data set in the random problems
-
-
-def random_problem(n_in: int, n_hidden: int, m: int, seed: int):
-    rng = np.random.default_rng(seed)
-    params = Params.of(
-        rng.normal(0, 1, (n_in, n_hidden)),
-        rng.normal(0, 0.5, (1, n_hidden)),
-        rng.normal(0, 1, (n_hidden, 1)),
-        rng.normal(0, 0.5, (1, 1)),
-    )
-    X = rng.uniform(-2, 2, (m, n_in))
-    y = rng.normal(0, 1, (m, 1))
-    return params, X, y
 
 
 def loop_loss(params: Params, X: np.ndarray, y: np.ndarray) -> float:

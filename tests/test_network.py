@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from core_helpers import random_problem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,19 +68,6 @@ def reference_pass(W1, b1, W2, b2, X, y):
         "dW1": dW1,
         "db1": db1,
     }
-
-
-def random_problem(n_in: int, n_hidden: int, m: int, seed: int):
-    rng = np.random.default_rng(seed)
-    params = Params.of(
-        rng.normal(0, 1, (n_in, n_hidden)),
-        rng.normal(0, 0.5, (1, n_hidden)),
-        rng.normal(0, 1, (n_hidden, 1)),
-        rng.normal(0, 0.5, (1, 1)),
-    )
-    X = rng.uniform(-2, 2, (m, n_in))
-    y = rng.normal(0, 1, (m, 1))
-    return params, X, y
 
 
 # ---------------------------------------------------------------------------------------------

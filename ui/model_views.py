@@ -13,14 +13,14 @@ from ui.render import show_chart
 
 
 def loss_panel(trainer: Trainer) -> None:
-    h = trainer.history
-    steps = np.arange(1, len(h) + 1)
+    columns = trainer.history.columns()  # one pass over the history, not one per column
+    steps = np.arange(1, len(trainer.history) + 1)
     show_chart(
         charts.loss_chart(
             steps,
-            h.column("batch_loss"),
-            h.column("train_loss"),
-            h.column("test_loss"),
+            columns["batch_loss"],
+            columns["train_loss"],
+            columns["test_loss"],
             log_scale=st.session_state.log_loss,
         )
     )
