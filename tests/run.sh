@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Sets up everything the tests need on a fresh Debian/Ubuntu machine, then runs lint and tests.
+# Set up everything the tests need (the project's .venv, and Debian's chromium where it can), then
+# run lint and the tests. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+python=$(bash scripts/venv.sh requirements-dev.txt | tail -n 1)
 
-if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing Debian's chromium for the browser tests..."
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
@@ -15,6 +16,6 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
-python3 -m ruff check .
-python3 -m ruff format --check .
-python3 -m pytest "$@"
+"$python" -m ruff check .
+"$python" -m ruff format --check .
+"$python" -m pytest "$@"

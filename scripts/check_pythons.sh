@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# For maintainers: build a fresh environment for each supported Python found on this machine
+# (on PATH as python3.X, or under pyenv) and run the lint and tests in it. Browser tests are left
+# out unless BROWSER=1. Takes a few minutes per version; prints one summary line per version.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+summary=()
+
+find_python() {
+  local version=$1 found
+  found=$(command -v "python$version" 2>/dev/null) && { echo "$found"; return 0; }
+  if command -v pyenv >/dev/null 2>&1; then
+    for found in "$(pyenv root)"/versions/"$version".*/bin/python"$version"; do
+      [ -x "$found" ] && { echo "$found"; return 0; }
+    done
+  fi
+  return 1
+}
+
+for version in 3.11 3.12 3.13; do
+  if ! python=$(find_python "$version"); then
+    summary+=("Python $version: not found on this machine, skipped")
+    continue
+  fi
+  echo "=== Python $version ($python)"
+  marker=(-m "not browser")
+  [ "${BROWSER:-0}" = "1" ] && marker=()
+  if venv_python=$(VENV_DIR="$work/venv-$version" PYTHON="$python" bash scripts/venv.sh requirements-dev.txt | tail -n 1) \
+    && "$venv_python" -m ruff check --quiet . \
+    && result=$("$venv_python" -m pytest -q -p no:cacheprovider "${marker[@]}" 2>&1 | tail -n 1); then
+    summary+=("Python $version ($("$python" -V 2>&1)): $result")
+  else
+    summary+=("Python $version: FAILED ${result:-to set up}")
+  fi
+done
+printf '%s\n' "${summary[@]}"
+printf '%s\n' "${summary[@]}" | grep -q FAILED && exit 1
+exit 0
