@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import state
-from ui.classroom import hidden, lesson_banner, link_notices, presenter_style
-from ui.controls import control_bar, messages, status_line
-from ui.exercise_view import exercise_view
-from ui.explain_view import explain_view
-from ui.export_view import export_view
-from ui.gradcheck_view import gradcheck_view
-from ui.initlab_view import initlab_view
-from ui.model_views import loss_panel, model_panel, network_view
-from ui.sidebar import sidebar
-from ui.step_views import backward_view, forward_view, update_view
-from ui.timetravel import change_summary, picker, shown_step
+from views import state
+from views.classroom import hidden, lesson_banner, link_notices, presenter_style
+from views.controls import control_bar, messages, status_line
+from views.exercise_view import exercise_view
+from views.explain_view import explain_view
+from views.export_view import export_view
+from views.gradcheck_view import gradcheck_view
+from views.initlab_view import initlab_view
+from views.model_views import loss_panel, model_panel, network_view
+from views.sidebar import sidebar
+from views.step_views import backward_view, forward_view, update_view
+from views.timetravel import change_summary, picker, shown_step
 
 STEP_VIEWS = {
     "Forward pass": forward_view,

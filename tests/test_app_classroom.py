@@ -18,7 +18,7 @@ from app_helpers import (
 )
 from streamlit.testing.v1 import AppTest
 
-from ui.presets import PRESETS
+from settings.presets import PRESETS
 
 
 def apply_preset(at, name: str):

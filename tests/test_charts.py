@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import charts
 from core.network import Params, forward, init_params
-from ui import charts
 
 
 def spec(chart: charts.Spec) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from core.datasets import generate
 from core.experiment import Experiment, RunSettings, prepare
 from core.network import forward
 from core.trainer import Trainer
-from ui.presets import PRESETS, Preset, preset_values
-from ui.urlstate import from_query, to_query
+from settings.links import from_query, to_query
+from settings.presets import PRESETS, Preset, preset_values
 
 # What decides a run's outcome: every preset sets all of these.
 RUN_KEYS = {

@@ -9,7 +9,8 @@ from pathlib import Path
 from app_helpers import new_app, ok, step, upload, walk
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE = [*ROOT.glob("core/*.py"), *ROOT.glob("ui/*.py"), ROOT / "streamlit_app.py"]
+PACKAGES = ("core", "settings", "charts", "views")
+CODE = [*(p for pkg in PACKAGES for p in ROOT.glob(f"{pkg}/*.py")), ROOT / "streamlit_app.py"]
 
 
 def test_no_code_path_unpickles_or_evaluates():

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.export import input_labels
 from core.trainer import StepRecord
-from ui.matrix import FULL_FORMAT, SHORT_FORMAT, matrix_frame, show_matrix
+from views.matrix import FULL_FORMAT, SHORT_FORMAT, matrix_frame, show_matrix
 
 BACKWARD_LATEX = r"""
 \begin{aligned}

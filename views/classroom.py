@@ -6,10 +6,10 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
 
-from ui import state
-from ui.presets import PRESETS, preset_values
-from ui.text import md_escape
-from ui.urlstate import HIDE_SECTIONS, share_note, to_query
+from settings.links import HIDE_SECTIONS, share_note, to_query
+from settings.presets import PRESETS, preset_values
+from views import state
+from views.text import md_escape
 
 # Our own constant CSS (no user text): larger type for a projector.
 PRESENTER_CSS = """

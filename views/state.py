@@ -15,9 +15,9 @@ from core.explain import EXPLAINABLE
 from core.loader import DataError, Table, default_columns, read_table, to_dataset
 from core.samples import SAMPLES, load_sample
 from core.trainer import Trainer
-from ui.exercise_view import ANY as ANY_EXERCISE
-from ui.text import md_escape
-from ui.urlstate import SHARED_KEYS, URL_DEFAULTS, from_query, to_query
+from settings.links import SHARED_KEYS, URL_DEFAULTS, from_query, to_query
+from views.exercise_view import ANY as ANY_EXERCISE
+from views.text import md_escape
 
 PLAY_INTERVALS = {"slow (1 s)": 1.0, "normal (0.5 s)": 0.5, "fast (0.25 s)": 0.25}
 MAX_RUN_STEPS = 20_000  # one press stays within a few seconds

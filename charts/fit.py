@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ui.charts_common import (
+from charts.common import (
     MAX_ROWS,
     NEGATIVE,
     NEUTRAL,

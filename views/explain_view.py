@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.explain import EXPLAINABLE, UPDATABLE, explain, explain_update
 from core.trainer import StepRecord
-from ui.step_views import batch_rows, hidden_cols, input_labels
+from views.step_views import batch_rows, hidden_cols, input_labels
 
 UPDATE_LABELS = {f"update {name}": name for name in UPDATABLE}
 

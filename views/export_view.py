@@ -13,7 +13,7 @@ from core.export import (
     weights_json,
 )
 from core.trainer import StepRecord
-from ui import state
+from views import state
 
 
 def export_view(rec: StepRecord, features: tuple[str, ...]) -> None:

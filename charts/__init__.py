@@ -6,11 +6,11 @@ and at most about 10,000 data rows; whatever is sampled or thinned is named in t
 Colours: orange < 0 < blue for signed values, viridis for activations in [0, 1].
 """
 
-from ui.charts_common import MAX_ROWS, Spec, fmt_sig, spec_to_json_safe
-from ui.charts_fit import fit_curve, prediction_surface, y_vs_yhat
-from ui.charts_grid import hidden_unit_maps, input_grid
-from ui.charts_matrix import edge_width, matrix_heatmap, network_diagram
-from ui.charts_series import grad_norm_chart, loss_chart
+from charts.common import MAX_ROWS, Spec, fmt_sig, spec_to_json_safe
+from charts.fit import fit_curve, prediction_surface, y_vs_yhat
+from charts.grid import hidden_unit_maps, input_grid
+from charts.matrix import edge_width, matrix_heatmap, network_diagram
+from charts.series import grad_norm_chart, loss_chart
 
 __all__ = [
     "MAX_ROWS",

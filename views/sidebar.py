@@ -7,10 +7,10 @@ import streamlit as st
 from core.datasets import GENERATORS
 from core.network import INIT_SCHEMES
 from core.samples import SAMPLES
-from ui import state
-from ui.classroom import classroom_section, hidden
-from ui.text import md_escape
-from ui.urlstate import LR_OPTIONS
+from settings.links import LR_OPTIONS
+from views import state
+from views.classroom import classroom_section, hidden
+from views.text import md_escape
 
 SCALED_SCHEMES = {"constant": "Constant value", "uniform": "Half-width a", "normal": "Std σ"}
 SCHEME_LABELS = {

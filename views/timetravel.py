@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from core.trainer import StepRecord, Trainer
-from ui.text import num
+from views.text import num
 
 
 def shown_step(trainer: Trainer) -> int:

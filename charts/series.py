@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ui.charts_common import (
+from charts.common import (
     GREEN,
     MAX_ROWS,
     NEGATIVE,

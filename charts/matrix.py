@@ -8,8 +8,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from core.network import Params
-from ui.charts_common import (
+from charts.common import (
     CELL_TEXT_SIZE,
     DIVERGING_SCHEME,
     LABEL_SIZE,
@@ -33,6 +32,7 @@ from ui.charts_common import (
     num_tooltip,
     top_level,
 )
+from core.network import Params
 
 TEXT_MAX_ROWS, TEXT_MAX_COLS = 64, 8
 CELL_WIDTH_TEXT = 56  # px per column with numbers in the cells

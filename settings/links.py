@@ -21,7 +21,7 @@ from typing import NamedTuple
 from core.datasets import GENERATORS
 from core.network import INIT_SCHEMES
 from core.samples import SAMPLES, load_sample
-from ui.presets import BASE, PRESETS
+from settings.presets import BASE, PRESETS
 
 # The learning rates the sidebar offers (the same tuple as ui.state.LR_OPTIONS; a test checks).
 LR_OPTIONS: tuple[float, ...] = (

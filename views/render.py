@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.charts import Spec
+from charts import Spec
 
 
 def show_chart(spec: Spec) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+import charts
 from core.experiment import Experiment
 from core.network import forward
 from core.trainer import Trainer
-from ui import charts
-from ui.render import show_chart
+from views.render import show_chart
 
 
 def loss_panel(trainer: Trainer) -> None:

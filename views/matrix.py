@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui.charts import matrix_heatmap
-from ui.render import show_chart
+from charts import matrix_heatmap
+from views.render import show_chart
 
 SHORT_FORMAT, FULL_FORMAT = "%.4g", "%.17g"
 # A full batch can have 100,000 rows; the page shows the first ones and the export has them all.

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from charts.common import AXIS_TITLE_SIZE, LABEL_SIZE, TITLE_SIZE
 from core.initlab import LAB_SCHEMES, MAX_CHOICES, LabRun, compare_inits
-from ui import state
-from ui.charts_common import AXIS_TITLE_SIZE, LABEL_SIZE, TITLE_SIZE
-from ui.render import show_chart
+from views import state
+from views.render import show_chart
 
 MAX_LAB_STEPS = 20_000
 

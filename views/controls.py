@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core.trainer import StepRecord, Trainer
-from ui import state
-from ui.text import num
+from views import state
+from views.text import num
 
 
 def control_bar() -> None:
