@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.trainer import StepRecord
 from views import state
 from views.classroom import hidden, lesson_banner, link_notices, presenter_style
 from views.controls import control_bar, messages, status_line
@@ -17,22 +18,27 @@ from views.sidebar import sidebar
 from views.step_views import backward_view, forward_view, update_view
 from views.timetravel import change_summary, picker, shown_step
 
-STEP_VIEWS = {
-    "Forward pass": forward_view,
-    "Backward pass": backward_view,
-    "Update": update_view,
-    "Explain a number": explain_view,
-    "Gradient check": gradcheck_view,
-    "Exercise": exercise_view,
-    "Export": export_view,
-}
-RUN_VIEWS = {"Network & units": network_view, "Init lab": initlab_view}
-VIEWS = (*STEP_VIEWS, *RUN_VIEWS)
+STEP_VIEWS = dict(
+    zip(
+        state.STEP_VIEWS,
+        (
+            forward_view,
+            backward_view,
+            update_view,
+            explain_view,
+            gradcheck_view,
+            exercise_view,
+            export_view,
+        ),
+        strict=True,
+    )
+)
+RUN_VIEWS = dict(zip(state.RUN_VIEWS, (network_view, initlab_view), strict=True))
 
 
 def main() -> None:
     st.set_page_config(page_title="Backprop Step-by-Step", page_icon="🧮", layout="wide")
-    state.init_state()
+    app = state.init_state()
     presenter_style()
     sidebar()
     state.sync_run()
@@ -44,21 +50,19 @@ def main() -> None:
     )
     link_notices()
     lesson_banner()
-    ss = st.session_state
-    ss.play_rendered = (ss.playing, ss.play_speed)
-    interval = state.PLAY_INTERVALS[ss.play_speed] if ss.playing else None
+    app.page_timer = (app.playing, app.page.play_speed)
+    interval = state.PLAY_INTERVALS[app.page.play_speed] if app.playing else None
     st.fragment(run_every=interval)(training_panel)()
 
 
 def training_panel() -> None:
     """Everything that changes when training moves; reruns alone on button presses and ticks."""
-    ss = st.session_state
-    if ss.playing:
+    app = state.get()
+    if app.playing:
         state.on_play_tick()
-    if (ss.playing, ss.play_speed) != ss.play_rendered:
+    if (app.playing, app.page.play_speed) != app.page_timer:
         st.rerun()  # the panel's timer starts, stops or changes speed only with a full rerun
-    current = state.run()
-    trainer = current.trainer
+    trainer = app.run.trainer
     step = shown_step(trainer)
     record = trainer.record(step) if step else None
     if not hidden("controls"):
@@ -69,18 +73,20 @@ def training_panel() -> None:
     with left:
         loss_panel(trainer)
     with right:
-        model_panel(current.experiment, trainer, None if record is None else record.indices)
-    details(current, record)
+        model_panel(app.run.experiment, trainer, None if record is None else record.indices)
+    details(app.run, record)
 
 
-def details(current: state.Run, record) -> None:
+def details(current: state.Run, record: StepRecord | None) -> None:
     """The chosen view of the shown step (or of the whole network)."""
-    view = st.segmented_control("Show", VIEWS, key="view", required=True)
+    view = st.segmented_control("Show", state.VIEWS, required=True, **state.bind("view"))
     if view in RUN_VIEWS:
         RUN_VIEWS[view](current)
         return
     picker(current.trainer)
-    st.toggle("Full precision", key="full_precision", help="Show all 17 significant digits.")
+    st.toggle(
+        "Full precision", help="Show all 17 significant digits.", **state.bind("full_precision")
+    )
     if record is None:
         st.info("Press **Step** to run the first mini-batch; its matrices will appear here.")
         return

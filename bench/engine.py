@@ -56,10 +56,10 @@ def plan(m: int, batch: int | None, quick: bool) -> tuple[int, int]:
 def time_trainer(X: np.ndarray, y: np.ndarray, batch: int, steps: int) -> float:
     """Trainer.run on the fast path; construction and the first step (which draws the first
     epoch's permutation, as the plain loop does outside its timing) are not timed."""
-    trainer = Trainer(X, y, init_params("xavier", N_IN, N_HIDDEN, 0), batch, LR)
-    trainer.run(1)
+    trainer = Trainer(X, y, init_params("xavier", N_IN, N_HIDDEN, 0), batch)
+    trainer.run(1, LR)
     start = time.perf_counter()
-    taken = trainer.run(steps)
+    taken = trainer.run(steps, LR)
     elapsed = time.perf_counter() - start
     if taken != steps:
         raise RuntimeError(f"the trainer stopped after {taken} of {steps} steps")
@@ -192,7 +192,7 @@ def steps_table(res: dict, quick: bool) -> None:
     evaluations = []
     for m in SIZES:
         X, y = make_data(m)
-        trainer = Trainer(X, y, init_params("xavier", N_IN, N_HIDDEN, 0), 1, LR)
+        trainer = Trainer(X, y, init_params("xavier", N_IN, N_HIDDEN, 0), 1)
         evaluations.append(
             [f"{m:,}", fmt(min(timeit.repeat(trainer.metrics, number=1, repeat=3)) * 1e3)]
         )
@@ -263,9 +263,9 @@ def steps_table(res: dict, quick: bool) -> None:
 
 
 def time_epoch_trainer(X: np.ndarray, y: np.ndarray) -> float:
-    trainer = Trainer(X, y, init_params("xavier", N_IN, N_HIDDEN, 0), EPOCH_BATCH, LR)
+    trainer = Trainer(X, y, init_params("xavier", N_IN, N_HIDDEN, 0), EPOCH_BATCH)
     start = time.perf_counter()
-    taken = trainer.finish_epoch()
+    taken = trainer.finish_epoch(LR)
     elapsed = time.perf_counter() - start
     if taken != trainer.plan.n_batches or len(trainer.history) != taken:
         raise RuntimeError("the epoch did not run to its end")
@@ -326,12 +326,12 @@ def breakdown_table(res: dict, quick: bool) -> None:
     goes (profiling inflates small calls, so compare the shares, not the totals), beside the
     plain loop's whole step and the cost of one full-data evaluation."""
     X, y = make_data(EPOCH_ROWS)
-    trainer = Trainer(X, y, init_params("xavier", N_IN, N_HIDDEN, 0), EPOCH_BATCH, LR)
-    trainer.run(1)
+    trainer = Trainer(X, y, init_params("xavier", N_IN, N_HIDDEN, 0), EPOCH_BATCH)
+    trainer.run(1, LR)
     steps = 2_000 if quick else 10_000
     profiler = cProfile.Profile()
     profiler.enable()
-    trainer.run(steps)
+    trainer.run(steps, LR)
     profiler.disable()
     stats = pstats.Stats(profiler).stats  # {key: (calls, ncalls, tottime, cumtime, callers)}
     total = sum(entry[2] for entry in stats.values())

@@ -23,7 +23,7 @@ class RunSettings:
     init_scheme: str = "xavier"
     init_scale: float | None = None
     init_seed: int = 0
-    batch_size: int = 16
+    batch_size: int | None = 16  # None: full batch, every training row in every step
     shuffle: bool = True
     shuffle_seed: int = 0
 
@@ -43,10 +43,11 @@ class Experiment:
 
     @property
     def batch_size(self) -> int:
-        """The requested batch size, capped at the training rows."""
-        return min(self.settings.batch_size, self.X_train.shape[0])
+        """The requested batch size capped at the training rows (all of them for full batch)."""
+        m, requested = self.X_train.shape[0], self.settings.batch_size
+        return m if requested is None else min(requested, m)
 
-    def new_trainer(self, lr: float) -> Trainer:
+    def new_trainer(self) -> Trainer:
         s = self.settings
         params = init_params(
             s.init_scheme, self.X_train.shape[1], s.n_hidden, s.init_seed, s.init_scale
@@ -56,7 +57,6 @@ class Experiment:
             self.y_train,
             params,
             batch_size=self.batch_size,
-            lr=lr,
             shuffle=s.shuffle,
             shuffle_seed=s.shuffle_seed,
             X_test=self.X_test,

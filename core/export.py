@@ -5,6 +5,10 @@ UI. Numbers are always written so that they read back bit for bit: CSV cells use
 that round-trips a float64, JSON floats do the same, and the .npz and the script carry the raw
 float64 values. Text cells of a CSV go through `csv_safe`, so a spreadsheet never runs a feature
 name as a formula.
+
+Counting: steps, epochs, batches, batch rows and training rows count from 1 in every text file
+(CSV, README, JSON, script header and output), as on the page; only the .npz's `indices` count
+from 0, so that `X_train[indices]` is the batch (its `README` field says so).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import NamedTuple, TypeVar
 import numpy as np
 import pandas as pd
 
+from core.batches import BatchPlan
 from core.experiment import Experiment
 from core.history import FIELDS
 from core.network import Params
@@ -34,6 +39,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same step always gives the same bytes
 SCRIPT_LAST_STEPS = 5
+SCRIPT_FILE_NAME = "reproduce_backprop.py"  # the download's name, and the header's run command
 
 
 # --- CSV safety ---------------------------------------------------------------------------------
@@ -133,7 +139,7 @@ def _matrix_frame(
     frame = pd.DataFrame(a, columns=_labels(spec.cols, a.shape[1], inputs))
     if spec.rows == "sample":
         frame.insert(0, "batch_row", np.arange(1, a.shape[0] + 1))
-        frame.insert(1, "train_index", np.asarray(rec.indices, dtype=np.int64))
+        frame.insert(1, "train_row", np.asarray(rec.indices, dtype=np.int64) + 1)
     else:
         frame.insert(0, "row", _labels(spec.rows, a.shape[0], inputs))
     return frame
@@ -154,9 +160,10 @@ def _step_readme(rec: StepRecord, feature_names: Sequence[str]) -> str:
         f"Whole training-set loss after the step: {rec.train_loss!r}; test set: {rec.test_loss!r}",
         "",
         "Every number is a float64 written at full precision: it reads back bit for bit.",
-        "Files of per-sample matrices start with two index columns:",
-        "  batch_row    the row within this batch, 1..m (the seed's row index i)",
-        "  train_index  the row of the (split, scaled) training set it came from, counting from 0",
+        'Files of per-sample matrices start with two index columns (the page\'s "3 · #131" is',
+        "batch_row 3, train_row 131):",
+        "  batch_row  the row within this batch, 1..m (the seed's row index i)",
+        "  train_row  the row of the (split, scaled) training set, counting from 1 as on the page",
         "Parameter-shaped files start with a 'row' column. Column labels: x1..xn the inputs,",
         "h1..hh the hidden units, out the output unit.",
         "",
@@ -192,8 +199,21 @@ def step_csv_zip(rec: StepRecord, feature_names: Sequence[str]) -> bytes:
     return buffer.getvalue()
 
 
+NPZ_README = (
+    "One step of Backprop Step-by-Step. Arrays by the seed's names (X, y, W1, ..., b2_after; "
+    "W1 etc. before the update), float64. indices: the rows of the (split, scaled) training "
+    "set in this batch, counting from 0 (NumPy indexing: X_train[indices] is X); add 1 for the "
+    "row numbers on the page and in the zip's train_row column. Scalars step, epoch, batch and "
+    "n_batches count from 1; lr, loss_before, loss_after (batch loss before and after the "
+    "update), train_loss and test_loss (NaN where not evaluated)."
+)
+
+
 def step_npz(rec: StepRecord) -> bytes:
-    """np.savez of the step's matrices (seed names), batch indices and scalars; no pickles."""
+    """np.savez of the step's matrices (seed names), batch indices and scalars; no pickles.
+
+    A `README` text array says what each field holds; `indices` count from 0.
+    """
     scalars = {
         "step": rec.step,
         "epoch": rec.epoch,
@@ -208,6 +228,7 @@ def step_npz(rec: StepRecord) -> bytes:
     arrays = step_arrays(rec)
     arrays["indices"] = np.asarray(rec.indices, dtype=np.int64)
     arrays.update({name: np.asarray(value) for name, value in scalars.items()})
+    arrays["README"] = np.asarray(NPZ_README)
     buffer = io.BytesIO()
     np.savez(buffer, allow_pickle=False, **arrays)
     return buffer.getvalue()
@@ -288,17 +309,37 @@ def weights_json(params: Params, meta: dict) -> str:
     return _json_text(_jsonable({**weights, "shapes": shapes, **meta})) + "\n"
 
 
+def run_settings_meta(experiment: Experiment, trainer: Trainer) -> dict[str, object]:
+    """The run settings with the batch size the trainer used and whether that was full batch.
+
+    A full batch may be requested as `batch_size=None` or any number >= the training rows;
+    either way the record holds the rows per batch actually used, never the request.
+    """
+    settings: dict[str, object] = {}
+    for name, value in dataclasses.asdict(experiment.settings).items():
+        if name == "batch_size":
+            settings["batch_size"] = trainer.plan.batch_size
+            settings["full_batch"] = trainer.plan.batch_size >= trainer.plan.m
+        else:
+            settings[name] = value
+    return settings
+
+
 def run_meta(experiment: Experiment, trainer: Trainer) -> dict[str, object]:
-    """What weights_json needs besides the parameters to use them on new raw data."""
+    """What weights_json needs besides the parameters to use them on new raw data.
+
+    `learning_rate` is the one the last step used (None before the first step).
+    """
     scaling = experiment.scaling
+    lrs = trainer.history.column("lr")
     return {
         "step": trainer.step_count,
-        "learning_rate": trainer.lr,
+        "learning_rate": float(lrs[-1]) if len(lrs) else None,
         "forward": "A2 = sigmoid(X W1 + b1) W2 + b2 on scaled inputs X; unscale A2 for y",
         "feature_names": list(experiment.dataset.feature_names),
         "target_name": experiment.dataset.target_name,
         "source": experiment.dataset.source,
-        "settings": experiment.settings,
+        "settings": run_settings_meta(experiment, trainer),
         "scaling": {
             "x_mean": scaling.x_mean,
             "x_scale": scaling.x_scale,
@@ -345,7 +386,7 @@ def _script_header(experiment: Experiment, trainer: Trainer) -> str:
     lines = [
         "Reproduces a Backprop Step-by-Step training run from scratch, with numpy only.",
         "",
-        "Run it with:  python reproduce.py",
+        f"Run it with:  python {SCRIPT_FILE_NAME}",
         "",
         "It holds the training set exactly as the dashboard trained on it (already split and",
         "scaled), the initial weights, the batch size, the shuffling rule and every step's",
@@ -359,12 +400,22 @@ def _script_header(experiment: Experiment, trainer: Trainer) -> str:
         f"target: {experiment.dataset.target_name!a}",
         f"Training rows: {plan.m}; hidden units: {trainer.history.n_hidden}; "
         f"initialisation: {s.init_scheme!a} (seed {s.init_seed})",
+        f"Batch size: {_batch_text(plan)}",
         f"Steps: {trainer.step_count} ({epochs} epochs of {plan.n_batches} batches)",
         f"Expected last line: final_params_sha256={params_sha256(trainer.params)}",
     ]
     if trainer.divergence is not None:
         lines.append(f"Training then stopped: {trainer.divergence.what!a}")
     return "\n".join(f"# {line}".rstrip() for line in lines)
+
+
+def _batch_text(plan: BatchPlan) -> str:
+    """The rows per batch the run used, in words (full batch, or how the epoch is cut)."""
+    if plan.batch_size >= plan.m:
+        return f"{plan.batch_size} (full batch: every step uses all {plan.m} training rows)"
+    last = plan.m - (plan.n_batches - 1) * plan.batch_size
+    shorter = f", the last of {last} rows" if last < plan.batch_size else ""
+    return f"{plan.batch_size} ({plan.n_batches} batches per epoch{shorter})"
 
 
 def _script_constants(trainer: Trainer) -> str:

@@ -173,13 +173,12 @@ def compare_inits(
             y_train,
             params,
             batch_size=batch_size,
-            lr=lr,
             shuffle=shuffle,
             shuffle_seed=shuffle_seed,
             X_test=X_test,
             y_test=y_test,
         )
-        trainer.run(int(steps))
+        trainer.run(int(steps), lr)
         runs.append(_lab_run(name, scheme, scale, trainer))
     return tuple(runs)
 

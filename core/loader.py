@@ -3,13 +3,18 @@
 `read_table` returns a `Table` or raises `DataError`, whose message is one or two plain
 sentences meant for the person who uploaded the file. Nothing in a file is ever evaluated:
 cells are parsed as text by pandas and converted to numbers, never run as formulas or code.
+Messages and notes quote the file's own text (column names) as plain text in “…” quotes and
+never wrap it in Markdown; the page escapes them when it shows them.
 
 Rules, in order:
 
-* over ``max_bytes`` bytes, or a known binary format (PNG, JPEG, GIF, PDF, ZIP/Excel, ...),
-  or control bytes such as NUL: refused;
+* over ``max_bytes`` bytes (Streamlit's own upload limit by default), or a known binary format
+  (PNG, JPEG, GIF, PDF, ZIP/Excel, ...), or control bytes such as NUL: refused;
 * text is decoded as UTF-8 (with or without a byte-order mark), UTF-16 when it starts with
-  a UTF-16 byte-order mark, and otherwise as latin-1;
+  a UTF-16 byte-order mark or when the NUL bytes of its start fall on every other byte (UTF-16
+  without a mark, little- or big-endian), and otherwise as latin-1;
+* a file over 64 KB without a line break in its first 64 KB is refused before it is parsed:
+  it cannot be a table of one row per line, and parsing it would take a lot of memory;
 * an Excel ``sep=;`` first line is honoured; otherwise the delimiter (comma, semicolon or tab)
   is sniffed from the first lines; with semicolons or tabs a decimal comma (``1,5``) is read;
 * the first row is a header unless every cell in it looks like a number (or is blank); without
@@ -29,6 +34,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import math
 import re
 import warnings
 from collections import Counter
@@ -41,7 +47,13 @@ import pandas as pd
 from core.datasets import Dataset
 
 MAX_ROWS = 1_000_000
-MAX_BYTES = 50 * 1024 * 1024
+# Streamlit's server.maxUploadSize in .streamlit/config.toml (a test keeps them equal). Streamlit
+# counts its "MB" as 1024 * 1024 bytes on the server and shows the limit as "50MB".
+MAX_UPLOAD_MB = 50
+BYTES_PER_MB = 1024 * 1024
+MAX_BYTES = MAX_UPLOAD_MB * BYTES_PER_MB
+SAMPLE_CHARS = 65_536  # the start of the file that is checked for binary data and line breaks
+UTF16_SNIFF_BYTES = 4_096
 MAX_COLUMNS = 1_000
 MIN_ROWS = 5
 MAX_FEATURES = 4
@@ -108,6 +120,11 @@ class Table:
         return len(self.frame)
 
 
+def quoted(text: str) -> str:
+    """User text (a column name) in a message: plain, between typographic quotes."""
+    return f"“{text}”"
+
+
 def read_table(raw: bytes, max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES) -> Table:
     """Parse uploaded bytes into a `Table`; any problem becomes a `DataError`."""
     if not isinstance(raw, bytes | bytearray | memoryview):
@@ -143,11 +160,12 @@ def to_dataset(table: Table, target: str, features: Sequence[str], source: str) 
     for name in [target, *features]:
         if name not in columns:
             raise DataError(
-                f"There is no numeric column named '{name}'. Choose one of the listed columns."
+                f"There is no numeric column named {quoted(name)}. "
+                "Choose one of the listed columns."
             )
     if target in features:
         raise DataError(
-            f"The target '{target}' cannot also be an input. Remove it from the inputs."
+            f"The target {quoted(target)} cannot also be an input. Remove it from the inputs."
         )
     if len(set(features)) != len(features):
         raise DataError("Each input column can be chosen only once. Remove the repeated column.")
@@ -161,12 +179,9 @@ def to_dataset(table: Table, target: str, features: Sequence[str], source: str) 
 
 def _read_table(raw: bytes, max_rows: int, max_bytes: int) -> Table:
     if len(raw) > max_bytes:
-        mb, limit = len(raw) / 2**20, max_bytes / 2**20
-        raise DataError(
-            f"The file is {mb:.1f} MB, over the {limit:g} MB limit. "
-            "Upload a smaller file, for example a sample of the rows."
-        )
+        raise DataError(_too_large_message(len(raw), max_bytes))
     text, encoding = _decode(raw)
+    _require_line_breaks(text)
     text, delimiter = _strip_preamble(text)
     if not text.strip():
         raise DataError("The file is empty. Upload a CSV file with a header row and numbers.")
@@ -194,24 +209,56 @@ def _read_table(raw: bytes, max_rows: int, max_bytes: int) -> Table:
     return _numeric_table(frame, has_header, delimiter, encoding, decimal_comma)
 
 
+def _too_large_message(size: int, max_bytes: int) -> str:
+    """Sizes in Streamlit's MB; the size is rounded up, so it never reads as the limit itself."""
+    mb = math.ceil(size / BYTES_PER_MB * 10) / 10
+    return (
+        f"The file is {mb:.1f} MB, over the {max_bytes / BYTES_PER_MB:g} MB limit. "
+        "Upload a smaller file, for example a sample of the rows."
+    )
+
+
 def _decode(raw: bytes) -> tuple[str, str]:
     for magic, kind in _MAGIC:
         if raw.startswith(magic):
             advice = _SAVE_AS_CSV if "Excel" in kind else _UPLOAD_CSV
             raise DataError(f"This file looks like {kind}, not a CSV table. {advice}")
+    utf16 = _utf16_without_bom(raw)
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        utf16 = "utf-16"  # the codec reads the mark and drops it
+    if utf16 is not None:
         try:
-            text, encoding = raw.decode("utf-16"), "utf-16"
+            text, encoding = raw.decode(utf16), utf16
         except UnicodeDecodeError:
-            text, encoding = "\x00", "utf-16"  # reported as binary below
+            text, encoding = "\x00", utf16  # reported as binary below
     elif raw.startswith(codecs.BOM_UTF8):
         text, encoding = _decode_utf8_or_latin1(raw[len(codecs.BOM_UTF8) :], "utf-8-sig")
     else:
         text, encoding = _decode_utf8_or_latin1(raw, "utf-8")
-    sample = text[:65_536]
+    sample = text[:SAMPLE_CHARS]
     if "\x00" in sample or len(_CONTROL.findall(sample)) > 0.01 * len(sample):
         raise DataError(f"This file is not plain text: it contains binary data. {_UPLOAD_CSV}")
     return text, encoding
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """The codec of UTF-16 text without a byte-order mark ("utf-16-le" or "utf-16-be"), or None.
+
+    Text in the ASCII range (digits, delimiters, most names) is a 0 byte next to a non-zero
+    one, so in UTF-16 at least half of the odd (LE) or even (BE) bytes are 0 and almost none of
+    the others. UTF-8 and latin-1 text has no 0 bytes at all; binary data that passes this test
+    is still refused afterwards for its control characters.
+    """
+    head = raw[: min(len(raw), UTF16_SNIFF_BYTES) // 2 * 2]
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    zeros_even, zeros_odd = head[0::2].count(0), head[1::2].count(0)
+    if zeros_odd >= 0.5 * pairs and zeros_even <= 0.05 * pairs:
+        return "utf-16-le"
+    if zeros_even >= 0.5 * pairs and zeros_odd <= 0.05 * pairs:
+        return "utf-16-be"
+    return None
 
 
 def _decode_utf8_or_latin1(raw: bytes, utf8_name: str) -> tuple[str, str]:
@@ -219,6 +266,19 @@ def _decode_utf8_or_latin1(raw: bytes, utf8_name: str) -> tuple[str, str]:
         return raw.decode("utf-8"), utf8_name
     except UnicodeDecodeError:
         return raw.decode("latin-1"), "latin-1"
+
+
+def _require_line_breaks(text: str) -> None:
+    """A long file without a line break near its start is no table (and costly to parse)."""
+    if len(text) <= SAMPLE_CHARS:
+        return
+    sample = text[:SAMPLE_CHARS]
+    if "\n" not in sample and "\r" not in sample:
+        raise DataError(
+            f"The first {SAMPLE_CHARS // 1024} KB of the file contain no line break, so it is "
+            "not a table with one row per line. Save the table as a CSV file (one row per line, "
+            "values separated by commas) and upload that."
+        )
 
 
 def _strip_preamble(text: str) -> tuple[str, str | None]:
@@ -406,8 +466,8 @@ def _require_two_numeric(numeric: list[str], text_columns: list[str]) -> None:
         )
     if len(numeric) == 1:
         raise DataError(
-            f"Only one column ('{numeric[0]}') contains numbers. The network needs at least two "
-            f"numeric columns: one to predict and one or more inputs.{text}"
+            f"Only one column ({quoted(numeric[0])}) contains numbers. The network needs at "
+            f"least two numeric columns: one to predict and one or more inputs.{text}"
         )
 
 
@@ -419,7 +479,7 @@ def _too_few_rows_message(table: pd.DataFrame, kept: int, dropped: int) -> str:
     if dropped:
         bad = (~np.isfinite(table.to_numpy())).sum(axis=0)
         worst = table.columns[int(np.argmax(bad))]
-        message += f" {dropped} row(s) were dropped, most often because of column '{worst}'."
+        message += f" {dropped} row(s) were dropped, most often because of column {quoted(worst)}."
     return message
 
 
@@ -428,14 +488,14 @@ def _require_moderate_values(frame: pd.DataFrame) -> None:
     for name, value in largest.items():
         if value > MAX_ABS_VALUE:
             raise DataError(
-                f"Column '{name}' has values as large as {value:.3g}, too large to train on "
+                f"Column {quoted(name)} has values as large as {value:.3g}, too large to train on "
                 f"safely (the limit is {MAX_ABS_VALUE:g}). Rescale it, for example divide it by a "
                 "power of ten, and upload again."
             )
 
 
 def _list(names: Sequence[str], limit: int = 5) -> str:
-    shown = ", ".join(f"'{name}'" for name in names[:limit])
+    shown = ", ".join(quoted(name) for name in names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 

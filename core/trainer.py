@@ -59,8 +59,9 @@ class Divergence(NamedTuple):
 class Trainer:
     """Trains one network on one training set, keeping a replayable history.
 
-    The learning rate may change between steps (it is recorded per step); anything else that
-    changes the run (data, batch size, shuffling, initial weights) needs a new Trainer.
+    The learning rate is an argument of every step (and recorded with it), so it may change
+    between steps; anything else that changes the run (data, batch size, shuffling, initial
+    weights) needs a new Trainer.
     """
 
     def __init__(
@@ -69,7 +70,6 @@ class Trainer:
         y_train: np.ndarray,
         params: Params,
         batch_size: int,
-        lr: float,
         shuffle: bool = True,
         shuffle_seed: int = 0,
         X_test: np.ndarray | None = None,
@@ -81,7 +81,6 @@ class Trainer:
         self.X_test = np.empty((0, n_in)) if X_test is None else X_test
         self.y_test = np.empty((0, 1)) if y_test is None else y_test
         self.plan = BatchPlan(X_train.shape[0], batch_size, shuffle, shuffle_seed)
-        self.lr = float(lr)
         self.params = params
         self.history = History(params)
         self.divergence: Divergence | None = None
@@ -130,28 +129,30 @@ class Trainer:
             regression_metrics(params, self.X_test, self.y_test) if len(self.X_test) else EMPTY,
         )
 
-    def step(self) -> StepRecord | None:
-        """One mini-batch update with its full record, or None once training has stopped."""
-        if not self._advance(evaluate=True):
+    def step(self, lr: float) -> StepRecord | None:
+        """One mini-batch update with learning rate `lr` and its full record, or None once
+        training has stopped."""
+        if not self._advance(lr, evaluate=True):
             return None
         return self.record(self.step_count)
 
-    def run(self, n: int) -> int:
-        """Up to n steps on the fast path (no records built); returns the steps taken.
+    def run(self, n: int, lr: float) -> int:
+        """Up to n steps with learning rate `lr` on the fast path (no records built); returns the
+        steps taken.
 
         Train and test loss are evaluated at the end of every epoch and after the last step.
         """
         taken = 0
-        while taken < n and self._advance(evaluate=taken == n - 1):
+        while taken < n and self._advance(lr, evaluate=taken == n - 1):
             taken += 1
         return taken
 
-    def finish_epoch(self) -> int:
+    def finish_epoch(self, lr: float) -> int:
         """Run to the end of the current epoch (a whole epoch if one just ended)."""
         _, batch = self.next_position()
-        return self.run(self.plan.n_batches - batch + 1)
+        return self.run(self.plan.n_batches - batch + 1, lr)
 
-    def _advance(self, evaluate: bool) -> bool:
+    def _advance(self, lr: float, evaluate: bool) -> bool:
         if self.stopped:
             return False
         step = self.step_count + 1
@@ -161,18 +162,25 @@ class Trainer:
         fwd = forward(self.params, X)
         loss = mse_loss(fwd.A2, y)
         if not loss <= EXPLOSION_FACTOR * self._reference_loss:  # also catches NaN and inf
-            self.divergence = Divergence(step, epoch, batch, self._explain_loss(loss))
+            self._stop(Divergence(step, epoch, batch, self._explain_loss(loss)))
             return False
-        new = sgd_update(self.params, backward(self.params, X, y, fwd), self.lr)
-        if not self.history.append(new, self.lr, loss):
+        new = sgd_update(self.params, backward(self.params, X, y, fwd), lr)
+        if not self.history.append(new, lr, loss):
             what = "the update made a weight overflow to infinity or NaN"
-            self.divergence = Divergence(step, epoch, batch, what)
+            self._stop(Divergence(step, epoch, batch, what))
             return False
         self.params = new
         if evaluate or batch == self.plan.n_batches:
             m = self.metrics()
             self.history.set_eval(step, m.train.loss, m.test.loss)
         return True
+
+    def _stop(self, divergence: Divergence) -> None:
+        """Stop before the bad step, with train and test loss recorded at the last good one."""
+        self.divergence = divergence
+        if self.step_count:
+            m = self.metrics()
+            self.history.set_eval(self.step_count, m.train.loss, m.test.loss)
 
     def _explain_loss(self, loss: float) -> str:
         if not math.isfinite(loss):

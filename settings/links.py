@@ -19,117 +19,50 @@ from functools import cache
 from typing import NamedTuple
 
 from core.datasets import GENERATORS
-from core.network import INIT_SCHEMES
+from core.network import INIT_SCHEMES, MAX_INPUTS
 from core.samples import SAMPLES, load_sample
-from settings.presets import BASE, PRESETS
-
-# The learning rates the sidebar offers (the same tuple as ui.state.LR_OPTIONS; a test checks).
-LR_OPTIONS: tuple[float, ...] = (
-    1e-4,
-    2e-4,
-    5e-4,
-    1e-3,
-    2e-3,
-    5e-3,
-    0.01,
-    0.02,
-    0.05,
-    0.1,
-    0.2,
-    0.5,
-    1.0,
-    2.0,
-    5.0,
-    10.0,
+from settings.presets import PRESETS
+from settings.schema import (
+    DEFAULT,
+    GENERATE,
+    HIDE_SECTIONS,
+    LR_OPTIONS,
+    SAMPLE,
+    SETTINGS,
+    SOURCE_CODES,
+    UPLOAD,
+    as_values,
 )
-GENERATE, SAMPLE, UPLOAD = "Generate", "Sample dataset", "Upload CSV"
-SOURCE_CODES = {GENERATE: "generate", SAMPLE: "sample", UPLOAD: "upload"}
-HIDE_SECTIONS = ("data", "network", "training", "controls")
-MAX_FEATURES = 4
 
-# Widget key -> query parameter name, in the order they appear in a link.
+__all__ = ["HIDE_SECTIONS", "LR_OPTIONS", "SOURCE_CODES"]  # re-exported for the link's readers
+
+MAX_FEATURES = MAX_INPUTS
+
+# Setting key -> query parameter name, in the order they appear in a link (the preset first).
 QUERY_NAMES: dict[str, str] = {
-    "preset": "preset",
-    "source": "src",
-    "gen_name": "fn",
-    "gen_inputs": "in",
-    "gen_m": "m",
-    "gen_noise": "noise",
-    "gen_seed": "dseed",
-    "sample_name": "sample",
-    "target": "target",
-    "features": "feat",
-    "test_fraction": "test",
-    "split_seed": "sseed",
-    "standardise_inputs": "stdx",
-    "standardise_target": "stdy",
-    "n_hidden": "h",
-    "init_scheme": "init",
-    "init_scale": "scale",
-    "init_seed": "wseed",
-    "batch_size": "bs",
-    "full_batch": "full",
-    "shuffle": "shuf",
-    "shuffle_seed": "bseed",
-    "lr": "lr",
-    "present": "present",
-    "hide": "hide",
+    key: s.link
+    for key, s in sorted(SETTINGS.items(), key=lambda item: item[0] != "preset")
+    if s.link is not None
 }
 SHARED_KEYS: tuple[str, ...] = tuple(QUERY_NAMES)
 _KEY_OF = {name: key for key, name in QUERY_NAMES.items()}
 
-# The values a link without parameters gives (the sidebar's defaults, as in ui.state.DEFAULTS).
-URL_DEFAULTS: dict[str, object] = {
-    "preset": None,
-    **BASE,
-    "sample_name": next(iter(SAMPLES)),
-    "target": None,
-    "features": [],
-    "present": False,
-    "hide": [],
-}
+# The values a link without parameters gives: the schema's defaults.
+URL_DEFAULTS: dict[str, object] = {key: as_values(DEFAULT)[key] for key in SHARED_KEYS}
 
-_LABELS = {
-    "preset": "preset",
-    "source": "data source",
-    "gen_name": "function",
-    "gen_inputs": "inputs",
-    "gen_m": "samples m",
-    "gen_noise": "noise",
-    "gen_seed": "data seed",
-    "sample_name": "sample dataset",
-    "target": "target y",
-    "features": "features",
-    "test_fraction": "test share",
-    "split_seed": "split seed",
-    "standardise_inputs": "standardise inputs",
-    "standardise_target": "standardise target",
-    "n_hidden": "hidden units",
-    "init_scheme": "initialisation",
-    "init_scale": "initial weight scale",
-    "init_seed": "weight seed",
-    "batch_size": "batch size",
-    "full_batch": "full batch",
-    "shuffle": "shuffle",
-    "shuffle_seed": "shuffle seed",
-    "lr": "learning rate",
-    "present": "presenter mode",
-    "hide": "hidden sections",
-}
+_LABELS = {key: SETTINGS[key].noun for key in SHARED_KEYS}
 _INT_RANGES = {
-    "gen_m": (10, 100_000),
-    "gen_seed": (0, 1_000_000),
-    "split_seed": (0, 1_000_000),
-    "n_hidden": (1, 8),
-    "init_seed": (0, 1_000_000),
-    "batch_size": (1, 100_000),
-    "shuffle_seed": (0, 1_000_000),
+    key: (int(s.low), int(s.high))
+    for key, s in SETTINGS.items()
+    if s.kind == "int" and key != "gen_inputs"  # the function decides its inputs
 }
-_FLOAT_RANGES = {"gen_noise": (0.0, 0.5), "init_scale": (0.0, 100.0)}
-_BOOL_KEYS = ("standardise_inputs", "standardise_target", "full_batch", "shuffle", "present")
-_FLOAT_KEYS = ("gen_noise", "test_fraction", "init_scale", "lr")
-_TEST_STEP = 0.05
-_TEST_MAX = 0.5
+_FLOAT_RANGES = {
+    key: (s.low, s.high) for key, s in SETTINGS.items() if s.kind == "float" and not s.snap
+}
+_BOOL_KEYS = tuple(key for key, s in SETTINGS.items() if s.kind == "bool")
+_FLOAT_KEYS = (*(key for key, s in SETTINGS.items() if s.kind == "float"), "lr")
+_TEST_STEP = SETTINGS["test_fraction"].step
+_TEST_MAX = SETTINGS["test_fraction"].high
 _TOLERANCE = 1e-9
 _MAX_RAW = 2_000  # longer values are refused before any parsing
 _SHOW_CHARS = 40

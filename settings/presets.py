@@ -11,10 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from settings.schema import DEFAULT, LESSON_KEYS, as_values, config_from
+
 
 @dataclass(frozen=True)
 class Preset:
-    """A lesson: the widget values to set, what to look for and how many steps to run."""
+    """A lesson: the settings it fixes, what to look for and how many steps to run."""
 
     title: str
     values: Mapping[str, object]
@@ -22,38 +24,16 @@ class Preset:
     suggested_steps: int
 
 
-# Every preset starts from this complete set and changes only what its lesson is about, so
-# comparing two presets shows the effect of exactly those settings. It is also the sidebar's
-# starting set-up (ui.urlstate.URL_DEFAULTS builds on it).
-BASE: dict[str, object] = {
-    "source": "Generate",
-    "gen_name": "sine",
-    "gen_inputs": 2,
-    "gen_m": 200,
-    "gen_noise": 0.05,
-    "gen_seed": 0,
-    "test_fraction": 0.2,
-    "split_seed": 0,
-    "standardise_inputs": True,
-    "standardise_target": True,
-    "n_hidden": 3,
-    "init_scheme": "xavier",
-    "init_scale": 0.1,
-    "init_seed": 0,
-    "batch_size": 16,
-    "full_batch": False,
-    "shuffle": True,
-    "shuffle_seed": 0,
-    "lr": 0.5,
-}
+# Every preset starts from the sidebar's starting set-up (settings.schema's defaults) and changes
+# only what its lesson is about, so comparing two presets shows the effect of exactly those
+# settings. A preset sets every data, network and training setting, and nothing else (presenter
+# mode and hidden sections stay as they are).
+BASE: dict[str, object] = as_values(DEFAULT, LESSON_KEYS)
 
 
 def _preset(title: str, look_for: str, suggested_steps: int, **changes: object) -> Preset:
-    unknown = set(changes) - set(BASE)
-    if unknown:
-        raise KeyError(f"Unknown preset settings: {sorted(unknown)}")
-    values = MappingProxyType({**BASE, **changes})
-    return Preset(title, values, " ".join(look_for.split()), suggested_steps)
+    values = as_values(config_from(changes), LESSON_KEYS)
+    return Preset(title, MappingProxyType(values), " ".join(look_for.split()), suggested_steps)
 
 
 PRESETS: dict[str, Preset] = {
@@ -120,5 +100,5 @@ PRESETS: dict[str, Preset] = {
 
 
 def preset_values(name: str) -> dict[str, object]:
-    """A fresh dict of the preset's widget values plus ``"preset": name`` (KeyError if unknown)."""
+    """A fresh dict of the preset's settings plus ``"preset": name`` (KeyError if unknown)."""
     return {**PRESETS[name].values, "preset": name}

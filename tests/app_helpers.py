@@ -66,12 +66,17 @@ def step_count(at: AppTest) -> int:
     return int(metrics(at)["Step"].replace(",", ""))
 
 
+def shown_text(markdown: object) -> str:
+    """What a Markdown source shows as text: backslash escapes and word joiners removed."""
+    return re.sub(r"\\(.)", r"\1", str(markdown)).replace("\u2060", "")
+
+
 def errors(at: AppTest) -> list[str]:
-    return [str(e.value) for e in at.error]
+    return [shown_text(e.value) for e in at.error]
 
 
 def infos(at: AppTest) -> list[str]:
-    return [str(e.value) for e in at.info]
+    return [shown_text(e.value) for e in at.info]
 
 
 def walk(node: Node) -> Iterator[Node]:
@@ -135,3 +140,23 @@ def csv_bytes(rows: int = 30) -> bytes:
         a, b = i % 7 - 3, (i * 5) % 11 - 5
         lines.append(f"{a},{b},{2 * a - b + 0.5 * (i % 3)}")
     return ("\n".join(lines) + "\n").encode()
+
+
+def app_state(at: AppTest):
+    """The session's App record (views.state.App): settings, page choices and the run."""
+    return at.session_state["app"]
+
+
+def setting(at: AppTest, key: str):
+    """One setting's current value (tuples for the list settings)."""
+    return getattr(app_state(at).config, key)
+
+
+def playing(at: AppTest) -> bool:
+    return app_state(at).playing
+
+
+def explain_select(at: AppTest, axis: str):
+    """The Row or Column selectbox of Explain a number (its key names the matrix and its size)."""
+    (box,) = [s for s in at.selectbox if str(s.key).startswith(f"explain_{axis}_")]
+    return box

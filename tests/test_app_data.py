@@ -13,6 +13,7 @@ from app_helpers import (
     new_app,
     ok,
     show,
+    shown_text,
     step,
     step_count,
     tables,
@@ -31,7 +32,7 @@ def raw_values(at):
 
 
 def sidebar_captions(at) -> list[str]:
-    return [str(c.value) for c in at.sidebar.caption]
+    return [shown_text(c.value) for c in at.sidebar.caption]
 
 
 def csv_rows(data: bytes) -> set[tuple[float, ...]]:

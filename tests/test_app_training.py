@@ -13,12 +13,14 @@ from app_helpers import (
     FORWARD,
     click,
     errors,
+    explain_select,
     frame,
     infos,
     latex_value,
     metrics,
     new_app,
     ok,
+    playing,
     run,
     run_n,
     show,
@@ -240,7 +242,7 @@ def test_a_setting_that_invalidates_training_resets_it_with_a_notice():
 
 def test_play_ticks_on_each_rerun_and_pause_stops():
     at = click(new_app(), "btn_play")
-    assert at.session_state["playing"] is True
+    assert playing(at) is True
     assert at.button(key="btn_pause").label == "Pause"
     start = step_count(at)
     run(at)
@@ -254,13 +256,13 @@ def test_play_ticks_on_each_rerun_and_pause_stops():
     assert step_count(at) == after_change + 5
 
     ok(at.selectbox(key="play_speed").set_value("fast (0.25 s)").run())
-    assert at.session_state["playing"] is True
+    assert playing(at) is True
     before = step_count(at)
     run(at)
     assert step_count(at) == before + 5
 
     click(at, "btn_pause")
-    assert at.session_state["playing"] is False
+    assert playing(at) is False
     assert at.button(key="btn_play").label == "Play"
     paused = step_count(at)
     run(at)
@@ -272,7 +274,7 @@ def test_a_restarting_setting_stops_play():
     at = click(new_app(), "btn_play")
     run(at)
     ok(at.slider(key="n_hidden").set_value(2).run())
-    assert at.session_state["playing"] is False
+    assert playing(at) is False
     assert at.button(key="btn_play").label == "Play"
     assert step_count(at) == 0
     run(at)
@@ -317,10 +319,10 @@ def test_divergence_shows_a_clear_error_and_reset_recovers():
 def test_divergence_while_playing_stops_play():
     at = click(diverging_app(), "btn_play")
     for _ in range(20):
-        if not at.session_state["playing"]:
+        if not playing(at):
             break
         run(at)
-    assert at.session_state["playing"] is False
+    assert playing(at) is False
     assert any("Training stopped" in text for text in errors(at))
     assert at.button(key="btn_play").disabled
 
@@ -383,12 +385,12 @@ def test_explain_a_number_matches_the_tables():
         ok(at.selectbox(key="explain_matrix").set_value(label).run())
         table = shown[name]
         row = col = 0
-        if not at.selectbox(key="explain_row").disabled:
+        if not explain_select(at, "row").disabled:
             row = min(2, table.shape[0] - 1)
-            ok(at.selectbox(key="explain_row").set_value(row).run())
-        if fixed_col is None and not at.selectbox(key="explain_col").disabled:
+            ok(explain_select(at, "row").set_value(row).run())
+        if fixed_col is None and not explain_select(at, "col").disabled:
             col = table.shape[1] - 1
-            ok(at.selectbox(key="explain_col").set_value(col).run())
+            ok(explain_select(at, "col").set_value(col).run())
         expected = table[row, fixed_col if fixed_col is not None else col]
         stored = [str(c.value) for c in at.caption if str(c.value).startswith("Stored value")]
         assert len(stored) == 1, label
@@ -403,10 +405,10 @@ def test_the_explained_number_is_kept_across_a_trip_to_another_view():
     at = show(step(new_app(), 2), "Explain a number")
     label = next(o for o in at.selectbox(key="explain_matrix").options if o.startswith("δ1 "))
     ok(at.selectbox(key="explain_matrix").set_value(label).run())
-    ok(at.selectbox(key="explain_row").set_value(3).run())
+    ok(explain_select(at, "row").set_value(3).run())
     show(show(at, "Forward pass"), "Explain a number")
     assert at.selectbox(key="explain_matrix").value == label
-    assert at.selectbox(key="explain_row").value == 3
+    assert explain_select(at, "row").value == 3
 
 
 def test_full_precision_toggle_changes_the_number_format():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import re
 
@@ -16,28 +17,44 @@ from core.exercise import (
     BATCH_SUMS,
     EXERCISE_KINDS,
     MAX_SUM_ROWS,
+    SHOWN_DIGITS,
     Check,
     Exercise,
+    accepted_note,
+    accepted_range,
     check_answer,
     make_exercise,
     parse_answer,
     solution,
 )
 from core.explain import explain, matrix_of
+from core.trainer import StepRecord
 
 KINDS = ("Z1", "A1", "delta2", "delta1", "dW2", "db2", "dW1", "db1")
 SIZES = [(1, 1, 1), (4, 2, 3), (8, 4, 8), (32, 2, 3)]  # (batch, inputs, hidden)
 
 
+def record_of(params, X, y, step: int = 1, lr: float = 0.3) -> StepRecord:
+    """The record of one step from params on the batch (X, y), from core.network's formulas."""
+    fwd = core.forward(params, X)
+    grads = core.backward(params, X, y, fwd)
+    after = core.sgd_update(params, grads, lr)
+    m = X.shape[0]
+    loss_after = core.mse_loss(core.forward(after, X).A2, y)
+    return StepRecord(
+        *(step, 1, step, step, lr, np.arange(m), X, y, params, fwd, grads, after),
+        *(core.mse_loss(fwd.A2, y), loss_after, math.nan, math.nan),
+    )
+
+
 def make_record(batch: int, n_in: int, hidden: int, seed: int = 0, scheme: str = "xavier"):
-    """The second step of a real run (so the biases are no longer 0)."""
+    """The second step of a run (so the biases are no longer 0), one new batch a step."""
     rng = np.random.default_rng([seed, batch, n_in, hidden])
-    X = rng.normal(0.0, 1.5, size=(64, n_in))
-    y = rng.normal(0.0, 2.0, size=(64, 1))
+    X = rng.normal(0.0, 1.5, size=(2 * batch, n_in))
+    y = rng.normal(0.0, 2.0, size=(2 * batch, 1))
     params = core.init_params(scheme, n_in, hidden, seed=seed + 1)
-    trainer = core.Trainer(X, y, params, batch_size=batch, lr=0.3, shuffle_seed=seed)
-    trainer.step()
-    return trainer.step()
+    first = record_of(params, X[:batch], y[:batch])
+    return record_of(first.params_after, X[batch:], y[batch:], step=2)
 
 
 @pytest.fixture(scope="module")
@@ -329,8 +346,7 @@ def test_hints_that_coincide_with_the_answer_are_not_given():
     # Zero initialisation: W2 = 0 at step 1, so δ1 = 0 and so is every pitfall's value.
     rec = make_record(4, 2, 3, scheme="zeros")
     assert rec.step == 2
-    first = core.Trainer(rec.X, rec.y, core.init_params("zeros", 2, 3), batch_size=4, lr=0.3)
-    ex = make_exercise(first.step(), "delta1", 0)
+    ex = make_exercise(record_of(core.init_params("zeros", 2, 3), rec.X, rec.y), "delta1", 0)
     assert ex.answer == 0.0
     assert check_answer(ex, "0").correct and check_answer(ex, "-0").correct
     wrong = check_answer(ex, "0.5")
@@ -376,3 +392,275 @@ def test_solution_refuses_a_record_from_another_step(rec):
     other = make_record(4, 2, 3, seed=9)
     with pytest.raises(ValueError, match="different step"):
         solution(other, ex)
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers worked from the numbers as shown (SHOWN_DIGITS significant digits).
+# ---------------------------------------------------------------------------------------------
+
+PAGE = {"rel_tol": 5e-3, "abs_tol": 1e-12}  # the tolerances the exercise page passes
+
+
+def shown(value: float) -> float:
+    """A given number as the student reads it."""
+    return float(f"{value:.{SHOWN_DIGITS}g}")
+
+
+def by_hand(ex: Exercise) -> float:
+    """The formula applied to the given numbers as shown, the way a student works it out."""
+    return recompute(dataclasses.replace(ex, given={k: shown(v) for k, v in ex.given.items()}))
+
+
+def small_record(W1, b1, W2, b2, X, y) -> StepRecord:
+    """The record of one step from these parameters on the batch (X, y), given as lists."""
+    arrays = (np.array(a, dtype=float) for a in (W1, b1, W2, b2))
+    return record_of(core.Params.of(*arrays), np.array(X, float), np.array(y, float))
+
+
+def test_shown_digits_are_those_of_the_given_lines(rec):
+    assert SHOWN_DIGITS == 6
+    ex = make_exercise(rec, "Z1", 0)
+    assert ex.given_lines() == [f"{k} = {v:.6g}" for k, v in ex.given.items()]
+
+
+def test_delta2_from_two_nearly_equal_shown_numbers():
+    """The user report: Plane, full batch (m = 160), step 1500, δ2[2] = 2.84565e-6."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1.0, 1.0, (160, 2))
+    params = core.init_params("xavier", 2, 3, seed=1)
+    # Shift b2 so that A2[2] = 1.190725304, and let y[2] = 1.19027: A2 − y = 4.55304e-4.
+    b2 = params.b2 + (1.190725304 - core.forward(params, X).A2[1, 0])
+    params = core.Params.of(params.W1, params.b1, params.W2, b2)
+    y = core.forward(params, X).A2 + rng.normal(0.0, 0.1, (160, 1))
+    y[1, 0] = 1.19027
+    rec = record_of(params, X, y)
+    ex = make_exercise(
+        rec, "delta2", next(s for s in range(999) if make_exercise(rec, "delta2", s).row == 1)
+    )
+    assert ex.given_lines() == ["A2[2] = 1.19073", "y[2] = 1.19027", "m = 160"]
+    assert f"{ex.answer:.6g}" == "2.84565e-06"
+    # (1.19073 − 1.19027) / 160 is 1 % off the true value: the shown numbers allow 2.8125e-6 to
+    # 2.9375e-6 (A2 − y from 4.5e-4 to 4.7e-4).
+    assert by_hand(ex) == pytest.approx(2.875e-6)
+    assert ex.shown_range == pytest.approx((2.8125e-6, 2.9375e-6), rel=1e-6)
+    for text in (
+        "2.875e-6",
+        repr(by_hand(ex)),
+        "2.88e-6",
+        "2.8125e-6",
+        "2.9375e-6",
+        repr(ex.answer),
+    ):
+        assert check_answer(ex, text, **PAGE).correct, text
+    for text in ("2.78e-6", "2.96e-6", "3e-6"):
+        assert not check_answer(ex, text, **PAGE).correct, text
+    # The classic mistakes, worked from the shown numbers too, still get their hints.
+    mistakes = {
+        "-2.875e-6": "Check the sign: δ2 is the prediction minus the target",
+        "0.00046": "did you forget to divide by m?",
+        repr(2.875e-6 / 160): "don't divide again",
+    }
+    for text, hint in mistakes.items():
+        result = check_answer(ex, text, **PAGE)
+        assert not result.correct and hint in result.message, text
+
+
+def test_z1_from_products_that_nearly_cancel():
+    # X[1,1]·W1[1,1] + X[1,2]·W1[2,1] + b1[1] = 0.98765 − 1.48745 + 0.5 = 2.0e-4; each shown
+    # number is off by up to half a unit in its 6th digit, which here moves the result by 4 %.
+    x1, w1, x2, b = 1.2345649, 0.80000049, -0.98765449, 0.5
+    w2 = (2.0e-4 - b - x1 * w1) / x2
+    rec = small_record([[w1], [w2]], [[b]], [[0.9]], [[0.1]], [[x1, x2]], [[0.3]])
+    ex = make_exercise(rec, "Z1", 0)
+    assert ex.given_lines() == [
+        *("X[1,1] = 1.23456", "X[1,2] = -0.987654", "W1[1,1] = 0.8", "W1[2,1] = 1.50605"),
+        "b1[1] = 0.5",
+    ]
+    assert ex.answer == pytest.approx(2.0e-4, rel=1e-9)
+    student = by_hand(ex)
+    assert abs(student / ex.answer - 1) > 0.04  # well outside the page's 0.5 %
+    assert check_answer(ex, repr(student), **PAGE).correct
+    assert check_answer(ex, f"{student:.3g}", **PAGE).correct
+    assert not check_answer(ex, "2.1e-4", **PAGE).correct
+    forgot_bias = check_answer(ex, repr(student - 0.5), **PAGE)
+    assert not forgot_bias.correct and "forget to add the bias b1[1]" in forgot_bias.message
+    flipped = check_answer(ex, repr(-student), **PAGE)
+    assert not flipped.correct and "sign is flipped" in flipped.message
+
+
+def test_delta1_of_a_saturated_hidden_unit():
+    # Z1 = 13.4: A1 = 0.9999984… shows as 0.999998, so 1 − A1 reads 2e-6 instead of 1.52e-6.
+    rec = small_record([[13.4]], [[0.0]], [[0.7]], [[0.1]], [[1.0]] * 3, [[-1.0]] * 3)
+    ex = make_exercise(rec, "delta1", 0)
+    assert ex.given_lines()[2].endswith(" = 0.999998") and ex.m == 3
+    student = by_hand(ex)
+    assert abs(student / ex.answer - 1) > 0.3
+    assert check_answer(ex, repr(student), **PAGE).correct
+    assert check_answer(ex, f"{student:.3g}", **PAGE).correct
+    low, high = ex.shown_range
+    assert not check_answer(ex, repr(high * 1.01), **PAGE).correct
+    assert not check_answer(ex, repr(low * 0.99), **PAGE).correct
+    d2, w2, a = (shown(v) for v in ex.given.values())
+    mistakes = {
+        repr(d2 * w2): "left out the sigmoid's derivative",
+        repr(-student): "sign is flipped",
+        repr(3 * student): "m = 3 times too large",
+        repr(student / 3): "m = 3 times too small",
+    }
+    for text, hint in mistakes.items():
+        result = check_answer(ex, text, **PAGE)
+        assert not result.correct and hint in result.message, text
+    # δ2·W2·(1 − A1) differs from the answer by the factor A1 = 0.999998: at 6 digits the two
+    # cannot be told apart, so it is accepted — because it lies in the shown range itself.
+    alone = d2 * w2 * (1 - a)
+    assert low <= alone <= high and check_answer(ex, repr(alone), **PAGE).correct
+
+
+def test_exercise_ranges_hold_the_answer_and_each_pitfall(rec):
+    for kind in KINDS:
+        ex = make_exercise(rec, kind, 3)
+        low, high = ex.shown_range
+        assert low <= ex.answer <= high
+        # 6 digits: the range is about a millionth of the answer's size on an ordinary record.
+        assert high - low < 1e-4 * abs(ex.answer)
+        assert len(ex.pitfall_ranges) == len(ex.pitfalls)
+        for (value, _), (p_low, p_high) in zip(ex.pitfalls, ex.pitfall_ranges, strict=True):
+            assert p_low <= value <= p_high
+    with pytest.raises(ValueError, match=r"one \(low, high\) for each pitfall"):
+        dataclasses.replace(ex, pitfall_ranges=((0.0, 1.0),) * (len(ex.pitfalls) + 1))
+
+
+def test_exercise_without_ranges_checks_the_answer_alone():
+    ex = exercise_with(0.5, pitfalls=((0.25, "Half of it."),))
+    assert ex.shown_range is None and ex.pitfall_ranges == ()
+    assert check_answer(ex, "0.5004").correct and not check_answer(ex, "0.5006").correct
+    assert "Half of it." in check_answer(ex, "0.2501").message
+
+
+@pytest.mark.parametrize(("batch", "n_in", "hidden"), SIZES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_pitfalls_are_rejected_with_their_hints_on_ordinary_records(batch, n_in, hidden, kind):
+    """The wider range does not swallow a classic mistake: each still gets its own hint (or that
+    of a mistake that gives the same number, like forgetting A1(1 − A1) = 0.25 and m = 4)."""
+    checked = 0
+    for seed in range(3):
+        rec = make_record(batch, n_in, hidden, seed=seed)
+        for ex_seed in range(4):
+            ex = make_exercise(rec, kind, ex_seed)
+            for value, hint in ex.pitfalls:
+                if math.isclose(value, ex.answer, rel_tol=5e-3):
+                    continue  # the old check accepted it too: indistinguishable from the answer
+                same = [h for v, h in ex.pitfalls if math.isclose(v, value, rel_tol=5e-3)]
+                assert hint in same
+                result = check_answer(ex, repr(value), **PAGE)
+                assert not result.correct, (kind, value, hint)
+                assert any(h in result.message for h in same), (kind, value, hint)
+                if len(same) == 1:
+                    assert hint in result.message
+                if abs(value - ex.answer) > 1e-4:  # outside the default abs_tol
+                    result = check_answer(ex, repr(value))
+                    assert not result.correct and any(h in result.message for h in same)
+                checked += 1
+    assert checked >= 12
+
+
+def test_accepted_range_and_note():
+    ex = exercise_with(0.5)
+    low, high = accepted_range(ex, 1e-3, 1e-4)
+    assert (low, high) == pytest.approx((0.4995, 0.5 / 0.999), rel=1e-12)
+    for rel_tol, abs_tol in ((1e-3, 1e-4), (5e-3, 1e-12), (0.0, 0.0), (1e-3, 0.1)):
+        for answer in (0.5, -0.5, 0.0, 3e-7, -2.5e4):
+            point = exercise_with(answer)
+            low, high = accepted_range(point, rel_tol, abs_tol)
+            assert check_answer(point, repr(low), rel_tol, abs_tol).correct
+            assert check_answer(point, repr(high), rel_tol, abs_tol).correct
+            outside = (math.nextafter(low, -math.inf), math.nextafter(high, math.inf))
+            assert not any(check_answer(point, repr(v), rel_tol, abs_tol).correct for v in outside)
+    with pytest.raises(ValueError, match="rel_tol < 1"):
+        accepted_range(ex, 1.0, 0.0)
+    note = accepted_note(ex, 1e-3, 1e-4)
+    assert note.startswith("Any answer from 0.4996 to 0.5005 is accepted")  # 0.4995 is a hair out
+    assert "rounded to 6 significant digits" in note
+    assert accepted_note(ex, 0.0, 0.0).startswith("Any answer from 0.5 to 0.5 is")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_note_names_ends_that_are_accepted(kind):
+    rec = make_record(4, 2, 3, seed=2)
+    for seed in range(5):
+        ex = make_exercise(rec, kind, seed)
+        note = accepted_note(ex, **PAGE)
+        a, b = re.fullmatch(r"Any answer from (\S+) to (\S+) is accepted: .*", note).groups()
+        assert float(a) < float(b)
+        for end in (a, b):
+            assert check_answer(ex, end, **PAGE).correct, (note, end)
+        low, high = accepted_range(ex, **PAGE)
+        assert low <= float(a) and float(b) <= high
+
+
+# Random records, some with numbers that nearly cancel or a saturated hidden unit.
+@st.composite
+def records(draw, max_batch: int = 4) -> StepRecord:
+    m, n, h = draw(st.integers(1, max_batch)), draw(st.integers(1, 2)), draw(st.integers(1, 3))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    scale = draw(st.sampled_from([0.3, 1.0, 8.0]))  # 8: sigmoids near 0 or 1
+    W1, b1 = rng.normal(0.0, scale, (n, h)), rng.normal(0.0, 0.5, (1, h))
+    W2, b2 = rng.normal(0.0, 1.0, (h, 1)), rng.normal(0.0, 0.5, (1, 1))
+    X = rng.uniform(-2.0, 2.0, (m, n))
+    tiny = 10.0 ** draw(st.integers(-8, -2)) * draw(st.sampled_from([-1.0, 1.0]))
+    cancel = draw(st.sampled_from(["none", "Z1", "delta2", "sum"]))
+    if cancel == "Z1":  # X[1,:]·W1 + b1 ≈ 0 for every hidden unit
+        b1 = -(X[:1] @ W1) + tiny
+    A2 = core.forward(core.Params.of(W1, b1, W2, b2), X).A2
+    y = A2 + rng.normal(0.0, 1.0, (m, 1))
+    if cancel == "delta2":  # A2 ≈ y on every row
+        y = A2 + tiny * rng.uniform(0.5, 1.0, (m, 1))
+    if cancel == "sum":  # the δ2 of all rows add up to about 0
+        y[-1, 0] = A2[-1, 0] + (A2[:-1, 0] - y[:-1, 0]).sum() - tiny
+    return record_of(core.Params.of(W1, b1, W2, b2), X, y)
+
+
+def brute_range(ex: Exercise) -> tuple[float, float]:
+    """The formula's smallest and largest value over every corner of the shown numbers' box
+    (and A1 = 1/2 for δ1, where A1(1 − A1) peaks), with the answer itself."""
+    boxes = []
+    for label, value in ex.given.items():
+        s = shown(value)
+        exponent = int(f"{s:.5e}".split("e")[1])
+        half = 0.0 if label == "m" or s == 0 else 0.5 * 10.0 ** (exponent - 5)
+        points = {s - half, s + half}
+        if ex.kind == "delta1" and label.startswith("A1") and s - half < 0.5 < s + half:
+            points.add(0.5)
+        boxes.append(sorted(points))
+    values = [
+        recompute(dataclasses.replace(ex, given=dict(zip(ex.given, corner, strict=True))))
+        for corner in itertools.product(*boxes)
+    ]
+    return min(*values, ex.answer), max(*values, ex.answer)
+
+
+@given(records(), st.integers(0, 99))
+def test_an_answer_worked_from_the_shown_numbers_is_always_accepted(rec, seed):
+    for kind in KINDS:
+        ex = make_exercise(rec, kind, seed)
+        student = by_hand(ex)
+        assert check_answer(ex, repr(student), **PAGE).correct, (kind, ex.given_lines())
+        assert check_answer(ex, f"{student:.6g}", **PAGE).correct  # and typed with 6 digits
+        assert check_answer(ex, repr(ex.answer), **PAGE).correct
+
+
+@given(records(max_batch=3), st.integers(0, 99))
+def test_the_range_is_what_the_shown_numbers_allow_and_no_more(rec, seed):
+    """shown_range is the formula's exact range over the shown numbers, so a pitfall is
+    accepted only when numbers that show the same digits give it (within the tolerance)."""
+    for kind in KINDS:
+        ex = make_exercise(rec, kind, seed)
+        low, high = brute_range(ex)
+        slack = 1e-5 * (high - low) + 1e-13
+        assert ex.shown_range == pytest.approx((low, high), abs=slack)
+        for value, _ in ex.pitfalls:
+            if check_answer(ex, repr(value), **PAGE).correct:
+                nearest = min(max(value, low), high)
+                assert math.isclose(
+                    value, nearest, rel_tol=PAGE["rel_tol"] * (1 + 1e-9), abs_tol=slack + 1e-12
+                )

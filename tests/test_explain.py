@@ -42,10 +42,10 @@ def make_record(batch: int, n_in: int, hidden: int, seed: int = 0, steps: int = 
     X = rng.normal(0.0, 1.5, size=(TRAIN_ROWS, n_in))
     y = rng.normal(0.0, 2.0, size=(TRAIN_ROWS, 1))
     params = core.init_params("xavier", n_in, hidden, seed=seed + 1)
-    trainer = core.Trainer(X, y, params, batch_size=batch, lr=0.3, shuffle_seed=seed)
+    trainer = core.Trainer(X, y, params, batch_size=batch, shuffle_seed=seed)
     rec = None
     for _ in range(steps):
-        rec = trainer.step()
+        rec = trainer.step(0.3)
     return rec
 
 

@@ -17,6 +17,7 @@ import pytest
 from core.datasets import Dataset, generate
 from core.experiment import RunSettings, prepare
 from core.export import (
+    SCRIPT_FILE_NAME,
     STEP_MATRICES,
     csv_safe,
     history_csv,
@@ -45,10 +46,9 @@ def experiment(batch_size=7, shuffle=True, n_inputs=2, n_hidden=3, m=50):
 
 
 def trained(exp, steps_per_lr=((9, 0.5), (9, 0.2))):
-    trainer = exp.new_trainer(steps_per_lr[0][1])
+    trainer = exp.new_trainer()
     for steps, lr in steps_per_lr:
-        trainer.lr = lr
-        assert trainer.run(steps) == steps
+        assert trainer.run(steps, lr) == steps
     return trainer
 
 
@@ -62,7 +62,7 @@ def run():
 def record(run):
     exp, _ = run
     trainer = trained(exp, ((5, 0.3),))
-    return trainer.step()  # step 6: the last, shorter batch (40 rows = 5 x 7 + 5)
+    return trainer.step(0.3)  # step 6: the last, shorter batch (40 rows = 5 x 7 + 5)
 
 
 def read_zip(data: bytes) -> dict[str, str]:
@@ -140,15 +140,28 @@ def test_zip_csvs_read_back_to_the_exact_arrays(record):
 def test_zip_labels_rows_and_columns(record):
     files = read_zip(step_csv_zip(record, ("x1", "height")))
     z1 = pd.read_csv(io.StringIO(files["Z1.csv"]))
-    assert list(z1.columns) == ["batch_row", "train_index", "h1", "h2", "h3"]
+    assert list(z1.columns) == ["batch_row", "train_row", "h1", "h2", "h3"]
     assert z1["batch_row"].tolist() == [1, 2, 3, 4, 5]
-    assert z1["train_index"].tolist() == record.indices.tolist()
+    assert z1["train_row"].tolist() == (record.indices + 1).tolist()
     x = pd.read_csv(io.StringIO(files["X.csv"]))
-    assert list(x.columns) == ["batch_row", "train_index", "x1", "x2 height"]
+    assert list(x.columns) == ["batch_row", "train_row", "x1", "x2 height"]
     w1 = pd.read_csv(io.StringIO(files["W1.csv"]))
     assert list(w1.columns) == ["row", "h1", "h2", "h3"]
     assert w1["row"].tolist() == ["x1", "x2 height"]
     assert list(pd.read_csv(io.StringIO(files["W2_after.csv"])).columns) == ["row", "out"]
+
+
+def test_zip_counts_training_rows_from_1_like_the_page(run, record):
+    """The page shows "3 · #131" for the 3rd batch row, training row 131 counting from 1."""
+    exp, _ = run
+    files = read_zip(step_csv_zip(record, ("x1", "x2")))
+    readme = files["README.txt"]
+    assert "train_row" in readme and "train_index" not in readme
+    assert "counting from 1 as on the page" in readme
+    x = pd.read_csv(io.StringIO(files["X.csv"]))
+    for batch_row, train_row, *values in x.itertuples(index=False):
+        assert np.array_equal(exp.X_train[train_row - 1], values), batch_row
+        assert batch_row == list(x["batch_row"]).index(batch_row) + 1
 
 
 def test_zip_neutralises_hostile_feature_names(record):
@@ -188,6 +201,14 @@ def test_npz_loads_without_pickle_and_matches_the_record(record):
     assert np.array_equal(loaded["W1_after"], record.params_after.W1)
 
 
+def test_npz_says_its_indices_count_from_0(run, record):
+    exp, _ = run
+    with np.load(io.BytesIO(step_npz(record)), allow_pickle=False) as data:
+        readme, indices, X = str(data["README"]), data["indices"], data["X"]
+    assert "indices" in readme and "counting from 0" in readme and "train_row" in readme
+    assert np.array_equal(exp.X_train[indices], X)  # NumPy indexing, as the README says
+
+
 # ---------------------------------------------------------------------------------------------
 # History.
 
@@ -222,7 +243,7 @@ def test_history_csv_leaves_unevaluated_losses_empty():
 
 
 def test_history_csv_before_any_step_is_just_the_header():
-    trainer = experiment().new_trainer(0.1)
+    trainer = experiment().new_trainer()
     text = history_csv(trainer)
     assert text.count("\n") == 1 and text.startswith("step,epoch,batch,lr,")
     assert_no_formula_cells(text)
@@ -260,6 +281,40 @@ def test_weights_json_carries_the_meta(run):
     assert data["scaling"]["y_scale"] == exp.scaling.y_scale
 
 
+@pytest.mark.parametrize("requested", [None, 1_000_000_000, 40, 50])
+def test_full_batch_is_recorded_as_the_rows_used_never_a_sentinel(tmp_path, requested):
+    """Full batch is batch_size=None or any number >= the 40 training rows."""
+    exp = experiment(batch_size=requested)
+    assert exp.settings.batch_size == requested
+    trainer = trained(exp, ((4, 0.3),))
+    assert trainer.plan.batch_size == trainer.plan.m == 40
+    text = weights_json(trainer.params, run_meta(exp, trainer))
+    data = json.loads(text)
+    assert data["settings"]["batch_size"] == 40 and data["settings"]["full_batch"] is True
+    assert "1000000000" not in text
+    script = reproduce_script(exp, trainer)
+    assert "1000000000" not in script and "BATCH_SIZE = 40\n" in script
+    assert "# Batch size: 40 (full batch: every step uses all 40 training rows)" in script
+    if requested is None:
+        assert_script_reproduces(run_script(tmp_path, exp, trainer), trainer)
+
+
+def test_mini_batches_are_recorded_as_not_full_batch(run):
+    exp, trainer = run
+    data = json.loads(weights_json(trainer.params, run_meta(exp, trainer)))
+    assert data["settings"]["batch_size"] == 7 and data["settings"]["full_batch"] is False
+    script = reproduce_script(exp, trainer)
+    assert "# Batch size: 7 (6 batches per epoch, the last of 5 rows)" in script
+
+
+def test_weights_json_before_any_step_has_no_learning_rate():
+    exp = experiment()
+    trainer = exp.new_trainer()
+    data = json.loads(weights_json(trainer.params, run_meta(exp, trainer)))
+    assert data["step"] == 0 and data["learning_rate"] is None
+    assert data["settings"]["batch_size"] == 7 and data["settings"]["full_batch"] is False
+
+
 def test_weights_json_refuses_meta_that_would_hide_a_weight(run):
     _, trainer = run
     with pytest.raises(ValueError, match="W1"):
@@ -276,7 +331,7 @@ def test_run_lengths():
 
 
 def run_script(tmp_path, exp, trainer) -> list[str]:
-    path = tmp_path / "reproduce.py"
+    path = tmp_path / SCRIPT_FILE_NAME
     path.write_text(reproduce_script(exp, trainer), encoding="utf-8")
     done = subprocess.run(
         [sys.executable, str(path)], capture_output=True, text=True, timeout=60, check=True
@@ -296,6 +351,13 @@ def assert_script_reproduces(lines: list[str], trainer) -> None:
     assert lines[-1] == f"final_params_sha256={params_sha256(trainer.params)}"
 
 
+def test_script_header_names_the_file_the_page_offers(run):
+    assert SCRIPT_FILE_NAME == "reproduce_backprop.py"
+    header = reproduce_script(*run).split("\n\n")[0]
+    assert f"# Run it with:  python {SCRIPT_FILE_NAME}\n" in header
+    assert "reproduce.py" not in header
+
+
 def test_script_reproduces_a_shuffled_run_with_a_learning_rate_change(tmp_path, run):
     exp, trainer = run  # 3 epochs of 6 batches, lr 0.5 then 0.2, batches of 7 with a last of 5
     script = reproduce_script(exp, trainer)
@@ -313,7 +375,7 @@ def test_script_reproduces_an_unshuffled_run_with_a_short_last_batch(tmp_path):
 
 def test_script_before_any_step_prints_the_initial_weights(tmp_path):
     exp = experiment()
-    trainer = exp.new_trainer(0.1)
+    trainer = exp.new_trainer()
     lines = run_script(tmp_path, exp, trainer)
     assert len(lines) == 5
     assert_script_reproduces(lines, trainer)
@@ -324,6 +386,6 @@ def test_script_quotes_hostile_text_in_its_comments(run):
     plane = generate("plane", 20, 0.0, seed=1)
     hostile = Dataset(plane.X, plane.y, ("a\nimport os", "b"), "y\r\nx = 1", "src\nprint('hi')")
     script = reproduce_script(prepare(hostile, exp.settings), trainer)
-    compile(script, "reproduce.py", "exec")
+    compile(script, SCRIPT_FILE_NAME, "exec")
     assert "\nimport os" not in script and "\nprint('hi')" not in script
     assert all(line.startswith("#") for line in script.splitlines()[:15])

@@ -1,5 +1,7 @@
 """The CSV loader against a corpus of awkward and broken files, plus fuzzing."""
 
+import time
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,7 @@ from core.datasets import Dataset
 from core.loader import DataError, Table, default_columns, read_table, to_dataset
 
 CORPUS = Path(__file__).resolve().parent / "csv_corpus"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def ok(shape, columns, dropped=0, **attributes):
@@ -29,6 +32,12 @@ EXPECTED: dict[str, dict | str] = {
     "utf8_bom.csv": ok((6, 3), ["temperature", "pressure", "volume"], encoding="utf-8-sig"),
     "latin1.csv": ok((7, 3), ["durée", "vitesse", "coût"], encoding="latin-1"),
     "utf16_excel.txt": ok((6, 3), ["a", "b", "c"], encoding="utf-16", delimiter="\t"),
+    "utf16le_nobom.csv": ok(
+        (6, 3), ["température", "pression", "volume"], encoding="utf-16-le", delimiter=","
+    ),
+    "utf16be_nobom.csv": ok(
+        (6, 3), ["height", "weight", "größe"], encoding="utf-16-be", delimiter=";"
+    ),
     "excel_sep_hint.csv": ok((5, 2), ["x", "y"], delimiter=";"),
     "leading_blank_lines.csv": ok((5, 2), ["x", "y"]),
     "crlf_trailing_delimiters.csv": ok((5, 2), ["x", "y"]),
@@ -134,7 +143,7 @@ def test_formulas_are_never_evaluated():
 
 def test_notes_explain_what_was_left_out():
     notes = " ".join(read_table((CORPUS / "mixed_text_columns.csv").read_bytes()).notes)
-    assert "'model'" in notes and "'colour'" in notes
+    assert "“model”" in notes and "“colour”" in notes
     notes = " ".join(read_table((CORPUS / "blank_header_cells.csv").read_bytes()).notes)
     assert "empty column" in notes
     notes = " ".join(read_table((CORPUS / "junk_cells.csv").read_bytes()).notes)
@@ -145,7 +154,7 @@ def test_too_few_rows_after_dropping_names_the_worst_column():
     raw = b"a,b,c\n1,2,3\n4,,6\n7,,9\n10,,12\n13,14,15\n16,17,18\n19,20,21\n"
     with pytest.raises(DataError, match="too few rows") as caught:
         read_table(raw)
-    assert "'b'" in str(caught.value)
+    assert "“b”" in str(caught.value)
 
 
 def test_row_limit_is_refused_not_truncated():
@@ -160,6 +169,24 @@ def test_byte_limit():
     with pytest.raises(DataError, match="MB limit"):
         read_table(raw, max_bytes=len(raw) - 1)
     assert read_table(raw, max_bytes=len(raw)).frame.shape == (20, 3)
+
+
+def test_upload_limit_is_streamlits_own_number_and_unit():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["maxUploadSize"] == loader.MAX_UPLOAD_MB
+    # Streamlit's server refuses a body over maxUploadSize * 1024 * 1024 bytes
+    assert loader.MAX_BYTES == loader.MAX_UPLOAD_MB * 1024 * 1024
+
+
+def test_upload_limit_message_names_the_limit_in_mb():
+    raw = b"1" * (loader.MAX_BYTES + 1)  # one byte over the limit
+    with pytest.raises(DataError) as caught:
+        read_table(raw)
+    message = str(caught.value)
+    # never "50.0 MB, over the 50 MB limit": the size shown is above the limit shown
+    assert message.startswith("The file is 50.1 MB, over the 50 MB limit")
+    with pytest.raises(DataError, match="line break"):
+        read_table(raw[:-1])  # at the limit: not refused for its size
 
 
 def test_column_limit():
@@ -185,6 +212,100 @@ def test_unexpected_errors_become_data_errors(monkeypatch):
         read_table((CORPUS / "good_comma.csv").read_bytes())
     assert "something deep inside pandas" in str(caught.value)
     assert "CSV" in str(caught.value)
+
+
+def test_binary_data_that_looks_like_utf16_is_still_refused():
+    samples = np.arange(2_000, dtype="<i2") % 200  # e.g. 16-bit audio: every other byte is 0
+    with pytest.raises(DataError, match="binary"):
+        read_table(samples.tobytes())
+    with pytest.raises(DataError, match="binary"):
+        read_table(samples.astype(">i2").tobytes())
+
+
+def test_utf16_without_bom_with_an_odd_byte_count_is_refused():
+    raw = (CORPUS / "utf16le_nobom.csv").read_bytes() + b"1"
+    with pytest.raises(DataError, match="binary"):
+        read_table(raw)
+
+
+@pytest.mark.parametrize("cells", ["1,2.5,", "1111111111", "abc;def\t"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le"])
+def test_a_long_file_without_line_breaks_is_refused_before_parsing(cells, encoding):
+    raw = (cells * (3_000_000 // len(cells))).encode(encoding)  # a few MB, one line
+    start = time.perf_counter()
+    with pytest.raises(DataError, match="no line break") as caught:
+        read_table(raw)
+    assert time.perf_counter() - start < 2.0
+    message = str(caught.value)
+    assert "64 KB" in message and "one row per line" in message and len(message) < 400
+
+
+def test_a_short_one_line_file_gets_the_usual_message():
+    with pytest.raises(DataError, match="no data rows"):
+        read_table(b"a,b,c")
+
+
+def test_a_long_file_with_line_breaks_is_read():
+    raw = b"x,y\n" + b"".join(b"%d,%d\n" % (i, 2 * i) for i in range(20_000))
+    assert len(raw) > 65_536
+    assert read_table(raw).frame.shape == (20_000, 2)
+    one_long_line = b"x," + b"1" * 70_000 + b"\n1,2\n"
+    with pytest.raises(DataError, match="no line break"):
+        read_table(one_long_line)
+
+
+HOSTILE_NAME = "**bold** `code` [link](x)"
+
+
+def _message(raw: bytes, target: str | None = None, features=()) -> str:
+    try:
+        table = read_table(raw)
+        if target is None:
+            return " ".join(table.notes)
+        to_dataset(table, target, list(features), "test")
+    except DataError as error:
+        return str(error)
+    raise AssertionError("expected a DataError")
+
+
+def _csv(header: str, rows: list[str]) -> bytes:
+    return (header + "\n" + "\n".join(rows) + "\n").encode()
+
+
+NAMED_MESSAGES = {
+    "to_dataset: no column": (_csv("x,y", [f"{i},{i}" for i in range(6)]), HOSTILE_NAME, ["x"]),
+    "to_dataset: target is an input": (
+        _csv(f"x,{HOSTILE_NAME}", [f"{i},{i}" for i in range(6)]),
+        HOSTILE_NAME,
+        ["x", HOSTILE_NAME],
+    ),
+    "only one numeric column": (_csv(f"{HOSTILE_NAME},t", [f"{i},a" for i in range(6)]), None),
+    "too few rows, worst column": (
+        _csv(f"x,{HOSTILE_NAME}", ["1,2", "2,", "3,", "4,5", "5,6", "6,7"]),
+        None,
+    ),
+    "values too large": (_csv(f"x,{HOSTILE_NAME}", [f"{i},1e200" for i in range(6)]), None),
+    "notes: text columns": (
+        _csv(f"x,y,{HOSTILE_NAME}", [f"{i},{i},a" for i in range(6)]),
+        None,
+    ),
+    "notes: empty columns": (_csv(f"x,y,{HOSTILE_NAME}", [f"{i},{i}," for i in range(6)]), None),
+    "notes: sparse columns": (
+        _csv(f"x,y,{HOSTILE_NAME}", [f"{i},{i}," for i in range(5)] + ["5,5,1"]),
+        None,
+    ),
+    "no numeric column, text columns listed": (_csv(f"{HOSTILE_NAME},t", ["a,b"] * 6), None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NAMED_MESSAGES))
+def test_names_in_messages_are_plain_text_in_curly_quotes(case):
+    raw, target, *features = NAMED_MESSAGES[case]
+    message = _message(raw, target, *features)
+    assert f"“{HOSTILE_NAME}”" in message, message
+    outside = message.replace(f"“{HOSTILE_NAME}”", "")
+    for markup in ("`", "**", "'"):
+        assert markup not in outside, (markup, message)
 
 
 def test_loader_never_uses_pickle_or_eval():
@@ -223,8 +344,8 @@ def test_to_dataset_copies_the_chosen_columns():
         ("y", ["x1", "x2", "x1 ", "x2 ", "z"], "between 1 and 4"),
         ("y", ["x1", "y"], "cannot also be an input"),
         ("y", ["x1", "x1"], "only once"),
-        ("nope", ["x1"], "no numeric column named 'nope'"),
-        ("y", ["x9"], "no numeric column named 'x9'"),
+        ("nope", ["x1"], "no numeric column named “nope”"),
+        ("y", ["x9"], "no numeric column named “x9”"),
     ],
 )
 def test_to_dataset_validates_the_choice(target, features, word):

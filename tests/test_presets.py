@@ -43,19 +43,19 @@ def build(values) -> tuple[Experiment, Trainer]:
         init_scheme=scheme,
         init_scale=values["init_scale"] if scheme in ("constant", "uniform", "normal") else None,
         init_seed=values["init_seed"],
-        batch_size=1_000_000_000 if values["full_batch"] else values["batch_size"],
+        batch_size=None if values["full_batch"] else values["batch_size"],
         shuffle=values["shuffle"],
         shuffle_seed=values["shuffle_seed"],
     )
     experiment = prepare(data, settings)
-    return experiment, experiment.new_trainer(values["lr"])
+    return experiment, experiment.new_trainer()
 
 
 @cache
 def trained(name: str) -> tuple[Experiment, Trainer]:
     """The preset's run after its suggested steps (shared by the tests; do not change it)."""
     experiment, trainer = build(PRESETS[name].values)
-    trainer.run(PRESETS[name].suggested_steps)
+    trainer.run(PRESETS[name].suggested_steps, PRESETS[name].values["lr"])
     return experiment, trainer
 
 
@@ -146,7 +146,7 @@ def test_zero_initialisation_keeps_the_hidden_units_identical():
     assert PRESETS["zero-init"].values["init_scheme"] == "zeros"
     _, fresh = build(PRESETS["zero-init"].values)
     assert not fresh.params.W2.any()  # W2 starts at 0 too
-    first = fresh.step()
+    first = fresh.step(PRESETS["zero-init"].values["lr"])
     assert first is not None and not first.grads.dW1.any()  # so W1 cannot move at step 1
     _, trainer = trained("zero-init")
     W1, b1, W2, _ = trainer.params

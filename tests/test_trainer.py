@@ -29,14 +29,16 @@ def plane(m: int, seed: int = 1, n_in: int = 2):
     return X, X.sum(axis=1, keepdims=True)
 
 
-def make(m=10, batch_size=3, lr=0.5, shuffle=True, shuffle_seed=0, scheme="xavier", **kw):
+LR = 0.5
+
+
+def make(m=10, batch_size=3, shuffle=True, shuffle_seed=0, scheme="xavier", **kw):
     X, y = plane(m)
     return Trainer(
         X,
         y,
         init_params(scheme, X.shape[1], 3, seed=0),
         batch_size=batch_size,
-        lr=lr,
         shuffle=shuffle,
         shuffle_seed=shuffle_seed,
         **kw,
@@ -62,10 +64,10 @@ def assert_same_history(a: Trainer, b: Trainer, fields=FIELDS) -> None:
 
 
 def test_loss_falls_on_a_plane():
-    trainer = make(m=40, batch_size=8, lr=0.5)
+    trainer = make(m=40, batch_size=8)
     initial = trainer.initial_metrics.train.loss
     assert initial > 0.1
-    assert trainer.run(2000) == 2000
+    assert trainer.run(2000, LR) == 2000
     final = trainer.metrics().train.loss
     assert final < 0.2 * initial
     # The history's evaluated train loss at the last step (an epoch end) is that same number.
@@ -77,14 +79,14 @@ def test_metrics_with_and_without_test_set():
     X, y = plane(30)
     Xt, yt = plane(12, seed=2)
     params = init_params("he", 2, 3, seed=4)
-    with_test = Trainer(X, y, params, batch_size=5, lr=0.1, X_test=Xt, y_test=yt)
+    with_test = Trainer(X, y, params, batch_size=5, X_test=Xt, y_test=yt)
     assert with_test.metrics().train == regression_metrics(params, X, y)
     assert with_test.metrics().test == regression_metrics(params, Xt, yt)
-    record = with_test.step()
+    record = with_test.step(LR)
     assert record.test_loss == regression_metrics(with_test.params, Xt, yt).loss
-    without = Trainer(X, y, params, batch_size=5, lr=0.1)
+    without = Trainer(X, y, params, batch_size=5)
     assert all(math.isnan(v) for v in without.metrics().test)
-    assert math.isnan(without.step().test_loss)
+    assert math.isnan(without.step(LR).test_loss)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -102,7 +104,7 @@ def test_each_epoch_covers_every_row_once(m, batch_size, sizes, shuffle):
     K = len(sizes)
     assert trainer.plan.n_batches == K
     for epoch in (1, 2, 3):
-        records = [trainer.step() for _ in range(K)]
+        records = [trainer.step(LR) for _ in range(K)]
         assert [r.epoch for r in records] == [epoch] * K
         assert [r.batch for r in records] == list(range(1, K + 1))
         assert all(r.n_batches == K for r in records)
@@ -121,7 +123,7 @@ def test_shuffle_changes_order_between_epochs():
     trainer = make(m=10, batch_size=3, shuffle=True)
     orders = []
     for _ in range(3):
-        records = [trainer.step() for _ in range(4)]
+        records = [trainer.step(LR) for _ in range(4)]
         orders.append(np.concatenate([r.indices for r in records]).tolist())
     assert orders[0] != list(range(10))
     assert orders[0] != orders[1] != orders[2]
@@ -137,7 +139,7 @@ def test_positions_and_next_position():
     trainer = make(m=10, batch_size=3)
     assert trainer.next_position() == (1, 1)
     for step in range(1, 14):
-        record = trainer.step()
+        record = trainer.step(LR)
         assert record.step == step
         assert (record.epoch, record.batch) == ((step - 1) // 4 + 1, (step - 1) % 4 + 1)
         assert trainer.next_position() == (step // 4 + 1, step % 4 + 1)
@@ -154,21 +156,21 @@ def test_bad_batch_size_rejected(batch_size):
 def test_batch_size_one_and_full_batch():
     X, y = plane(6)
     params = init_params("normal", 2, 3, seed=3, scale=0.5)
-    ones = Trainer(X, y, params, batch_size=1, lr=0.2, shuffle=False)
+    ones = Trainer(X, y, params, batch_size=1, shuffle=False)
     for i in range(6):
-        record = ones.step()
+        record = ones.step(0.2)
         assert record.indices.tolist() == [i]
         p = record.params_before
         manual = sgd_update(p, backward(p, X[[i]], y[[i]], forward(p, X[[i]])), 0.2)
         assert_params_equal(record.params_after, manual)
-    full = Trainer(X, y, params, batch_size=6, lr=0.2, shuffle=True)
-    record = full.step()
+    full = Trainer(X, y, params, batch_size=6, shuffle=True)
+    record = full.step(0.2)
     assert record.n_batches == 1
     assert sorted(record.indices.tolist()) == list(range(6))
     manual = sgd_update(params, backward(params, X, y, forward(params, X)), 0.2)
     for a, b in zip(record.params_after, manual, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-16)  # row order only changes rounding
-    assert full.step().epoch == 2
+    assert full.step(LR).epoch == 2
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,12 +181,12 @@ def test_batch_size_one_and_full_batch():
 def test_same_settings_same_history():
     a = make(m=10, batch_size=3, shuffle=True, shuffle_seed=7)
     b = make(m=10, batch_size=3, shuffle=True, shuffle_seed=7)
-    a.run(57)
-    b.run(57)
+    a.run(57, LR)
+    b.run(57, LR)
     assert_same_history(a, b)
     assert_params_equal(a.params, b.params)
     c = make(m=10, batch_size=3, shuffle=True, shuffle_seed=8)
-    c.run(57)
+    c.run(57, LR)
     assert not np.array_equal(a.history.param_matrix(), c.history.param_matrix())
 
 
@@ -201,12 +203,10 @@ def test_replay_is_bit_identical():
     X, y = plane(10)
     Xt, yt = plane(4, seed=9)
     params = init_params("uniform", 2, 3, seed=5)
-    trainer = Trainer(X, y, params, batch_size=3, lr=0.4, X_test=Xt, y_test=yt)
+    trainer = Trainer(X, y, params, batch_size=3, X_test=Xt, y_test=yt)
     live = []
-    for _ in range(25):
-        live.append(trainer.step())
-        if len(live) == 10:
-            trainer.lr = 0.1
+    for k in range(25):
+        live.append(trainer.step(0.4 if k < 10 else 0.1))
     assert trainer.step_count == 25
     for rec in live:
         again = trainer.record(rec.step)
@@ -230,10 +230,9 @@ def test_replay_is_bit_identical():
 
 
 def test_history_matches_an_independent_training_loop():
-    trainer = make(m=11, batch_size=4, lr=0.3, shuffle=True, shuffle_seed=3)
-    trainer.run(20)
-    trainer.lr = 0.05
-    trainer.run(7)
+    trainer = make(m=11, batch_size=4, shuffle=True, shuffle_seed=3)
+    trainer.run(20, 0.3)
+    trainer.run(7, 0.05)
     p = trainer.history.params_after(0)
     for step in range(1, 28):
         idx = trainer.record(step).indices
@@ -246,16 +245,16 @@ def test_history_matches_an_independent_training_loop():
 
 def test_run_and_step_interleaved_match_all_steps():
     stepped = make(m=10, batch_size=3)
-    records = [stepped.step() for _ in range(30)]
+    records = [stepped.step(LR) for _ in range(30)]
     assert all(r is not None for r in records)
     mixed = make(m=10, batch_size=3)
-    assert mixed.run(3) == 3
-    assert mixed.step().step == 4
-    assert mixed.run(5) == 5
-    assert mixed.finish_epoch() == 3
+    assert mixed.run(3, LR) == 3
+    assert mixed.step(LR).step == 4
+    assert mixed.run(5, LR) == 5
+    assert mixed.finish_epoch(LR) == 3
     assert mixed.step_count == 12
-    mixed.step()
-    assert mixed.run(17) == 17
+    mixed.step(LR)
+    assert mixed.run(17, LR) == 17
     assert_same_history(stepped, mixed, fields=("lr", "batch_loss"))
     # Train loss was evaluated at every step() step; wherever the fast path evaluated it too,
     # the value is the same.
@@ -268,15 +267,15 @@ def test_run_and_step_interleaved_match_all_steps():
 
 def test_finish_epoch_lands_on_epoch_boundary():
     trainer = make(m=10, batch_size=3)  # 4 batches per epoch
-    trainer.step()
-    assert trainer.finish_epoch() == 3
+    trainer.step(LR)
+    assert trainer.finish_epoch(LR) == 3
     assert trainer.step_count == 4
     assert trainer.next_position() == (2, 1)
-    trainer.run(2)
-    assert trainer.finish_epoch() == 2
+    trainer.run(2, LR)
+    assert trainer.finish_epoch(LR) == 2
     assert trainer.step_count == 8
     # Right on a boundary it runs one whole epoch.
-    assert trainer.finish_epoch() == 4
+    assert trainer.finish_epoch(LR) == 4
     assert trainer.step_count == 12
     assert trainer.record(12).batch == 4
 
@@ -284,10 +283,10 @@ def test_finish_epoch_lands_on_epoch_boundary():
 def test_fast_path_evaluates_every_epoch_end():
     # 600 rows: the fast path evaluates only every few steps, but always at an epoch's end.
     X, y = plane(600)
-    trainer = Trainer(X, y, init_params("xavier", 2, 3), batch_size=130, lr=0.5)
+    trainer = Trainer(X, y, init_params("xavier", 2, 3), batch_size=130)
     K = trainer.plan.n_batches
     assert K == 5
-    trainer.run(3 * K)
+    trainer.run(3 * K, LR)
     train_loss = trainer.history.column("train_loss")
     for step in (K, 2 * K, 3 * K):
         expected = regression_metrics(trainer.history.params_after(step), X, y).loss
@@ -299,12 +298,10 @@ def test_fast_path_evaluates_every_epoch_end():
 
 
 def test_learning_rate_change_recorded_per_step():
-    trainer = make(m=10, batch_size=3, lr=0.5)
-    trainer.run(3)
-    trainer.lr = 0.1
-    trainer.step()
-    trainer.lr = 0.01
-    trainer.run(2)
+    trainer = make(m=10, batch_size=3)
+    trainer.run(3, 0.5)
+    trainer.step(0.1)
+    trainer.run(2, 0.01)
     assert trainer.history.column("lr").tolist() == [0.5, 0.5, 0.5, 0.1, 0.01, 0.01]
     assert trainer.record(4).lr == 0.1
     assert trainer.record(3).lr == 0.5
@@ -318,16 +315,19 @@ def test_learning_rate_change_recorded_per_step():
 # ---------------------------------------------------------------------------------------------
 
 
+DIVERGING_LR = 1e3
+
+
 def diverging_trainer() -> Trainer:
     X, y = plane(40)
     params = init_params("normal", 2, 3, seed=0, scale=5.0)
-    return Trainer(X, y, params, batch_size=8, lr=1e3)
+    return Trainer(X, y, params, batch_size=8)
 
 
 def test_divergence_stops_training_cleanly():
     trainer = diverging_trainer()
     for _ in range(50):
-        if trainer.step() is None:
+        if trainer.step(DIVERGING_LR) is None:
             break
     div = trainer.divergence
     assert div is not None
@@ -337,9 +337,9 @@ def test_divergence_stops_training_cleanly():
     assert div.what in div.message
     count = trainer.step_count
     assert count == div.step - 1
-    assert trainer.step() is None
-    assert trainer.run(10) == 0
-    assert trainer.finish_epoch() == 0
+    assert trainer.step(DIVERGING_LR) is None
+    assert trainer.run(10, DIVERGING_LR) == 0
+    assert trainer.finish_epoch(DIVERGING_LR) == 0
     assert trainer.step_count == count
     assert trainer.divergence == div
     # Nothing broken got into the history; the current weights are the last good ones.
@@ -355,28 +355,41 @@ def test_divergence_stops_training_cleanly():
 
 def test_divergence_on_fast_path_stops_at_same_step():
     stepped = diverging_trainer()
-    while stepped.step() is not None:
+    while stepped.step(DIVERGING_LR) is not None:
         pass
     fast = diverging_trainer()
-    taken = fast.run(1000)
+    taken = fast.run(1000, DIVERGING_LR)
     assert taken == fast.step_count == stepped.step_count
     assert fast.divergence == stepped.divergence
+
+
+def test_a_run_that_diverges_records_train_and_test_loss_at_its_last_good_step():
+    X, y = plane(40)
+    Xt, yt = plane(8, seed=4)
+    params = init_params("normal", 2, 3, seed=0, scale=5.0)
+    trainer = Trainer(X, y, params, batch_size=8, X_test=Xt, y_test=yt)
+    trainer.run(50, DIVERGING_LR)
+    assert trainer.divergence is not None and trainer.step_count >= 1
+    last = trainer.step_count
+    expected = trainer.metrics(trainer.history.params_after(last))
+    assert trainer.history.column("train_loss")[last - 1] == expected.train.loss
+    assert trainer.history.column("test_loss")[last - 1] == expected.test.loss
 
 
 def test_non_finite_loss_is_caught():
     X, y = plane(8)
     params = init_params("normal", 2, 3, seed=0, scale=5.0)
     with np.errstate(all="ignore"):
-        trainer = Trainer(X, y, params, batch_size=8, lr=1e300)
-        taken = trainer.run(5)
+        trainer = Trainer(X, y, params, batch_size=8)
+        taken = trainer.run(5, 1e300)
     assert trainer.divergence is not None
     assert taken == trainer.step_count == trainer.divergence.step - 1
     assert np.isfinite(trainer.history.param_matrix()).all()
 
 
 def test_sane_training_does_not_diverge():
-    trainer = make(m=40, batch_size=8, lr=0.5)
-    trainer.run(500)
+    trainer = make(m=40, batch_size=8)
+    trainer.run(500, LR)
     assert trainer.divergence is None
     assert trainer.step_count == 500
 
@@ -390,7 +403,7 @@ def test_record_out_of_range_raises():
     trainer = make(m=10, batch_size=3)
     with pytest.raises(IndexError):
         trainer.record(1)
-    trainer.run(5)
+    trainer.run(5, LR)
     for bad in (0, -1, 6, 100):
         with pytest.raises(IndexError):
             trainer.record(bad)
@@ -401,16 +414,16 @@ def test_record_out_of_range_raises():
 def test_history_cap_stops_training_with_a_message():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(50, 2))
-    trainer = Trainer(X, X[:, :1], init_params("xavier"), batch_size=5, lr=0.1, max_steps=30)
-    assert trainer.run(100) == 30
+    trainer = Trainer(X, X[:, :1], init_params("xavier"), batch_size=5, max_steps=30)
+    assert trainer.run(100, LR) == 30
     assert trainer.full and trainer.stopped and trainer.divergence is None
     assert "30 steps" in trainer.stop_message
-    assert trainer.step() is None and trainer.step_count == 30
+    assert trainer.step(LR) is None and trainer.step_count == 30
 
 
 def test_grad_norms_from_history_equal_the_norms_of_each_steps_gradients():
     trainer = make(m=10, batch_size=3)
-    records = [trainer.step() for _ in range(7)]
+    records = [trainer.step(LR) for _ in range(7)]
     layer1, layer2 = trainer.history.grad_norms()
     for rec, n1, n2 in zip(records, layer1, layer2, strict=True):
         g = rec.grads
@@ -422,6 +435,6 @@ def test_grad_norms_from_history_equal_the_norms_of_each_steps_gradients():
 
 def test_fast_path_evaluates_at_epoch_ends_and_after_the_last_step():
     trainer = make(m=10, batch_size=3)  # 4 batches per epoch
-    trainer.run(6)
+    trainer.run(6, LR)
     evaluated = np.flatnonzero(~np.isnan(trainer.history.column("train_loss"))) + 1
     assert evaluated.tolist() == [4, 6]

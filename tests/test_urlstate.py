@@ -30,7 +30,7 @@ from settings.links import (
     to_query,
 )
 from settings.presets import PRESETS, preset_values
-from views import state
+from settings.schema import DEFAULT, SETTINGS, as_values
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = {name: [str(c) for c in load_sample(name).frame.columns] for name in SAMPLES}
@@ -83,9 +83,10 @@ def check_valid(values: dict[str, object]) -> None:
 # ---- the constants agree with the sidebar ----------------------------------------------------
 
 
-def test_every_shared_key_is_a_session_key_with_the_link_default():
+def test_every_setting_with_a_link_name_is_shared_with_the_schema_default():
+    assert set(SHARED_KEYS) == {key for key, s in SETTINGS.items() if s.link}
     for key in SHARED_KEYS:
-        assert state.DEFAULTS[key] == URL_DEFAULTS[key], key
+        assert URL_DEFAULTS[key] == as_values(DEFAULT)[key], key
 
 
 def test_every_widget_key_travels_under_a_short_distinct_name():

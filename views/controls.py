@@ -6,12 +6,12 @@ import streamlit as st
 
 from core.trainer import StepRecord, Trainer
 from views import state
-from views.text import num
+from views.text import inert, num
 
 
 def control_bar() -> None:
-    ss = st.session_state
-    stopped = state.trainer().stopped
+    app = state.get()
+    stopped = app.run.trainer.stopped
     bar = st.container(horizontal=True, vertical_alignment="bottom", gap="small")
     bar.button(
         "Step",
@@ -21,12 +21,13 @@ def control_bar() -> None:
         type="primary",
         help="One mini-batch: forward, backward, update.",
     )
-    bar.number_input("Steps N", 1, state.MAX_RUN_STEPS, key="run_n", width=130)
+    with bar:
+        st.number_input("Steps N", 1, state.MAX_RUN_STEPS, width=130, **state.bind("run_n"))
     bar.button("Run N", key="btn_run_n", on_click=state.on_run_n, disabled=stopped)
     bar.button("Finish epoch", key="btn_epoch", on_click=state.on_finish_epoch, disabled=stopped)
     # Two buttons that set the state (rather than one that toggles it): a press that reaches the
     # server twice cannot undo itself.
-    if ss.playing:
+    if app.playing:
         bar.button("Pause", key="btn_pause", on_click=state.on_pause, icon=":material/pause:")
     else:
         bar.button(
@@ -38,8 +39,8 @@ def control_bar() -> None:
         )
     bar.button("Reset", key="btn_reset", on_click=state.on_reset, icon=":material/restart_alt:")
     with bar.popover("Play speed", icon=":material/speed:"):
-        st.selectbox("Tick every", list(state.PLAY_INTERVALS), key="play_speed")
-        st.selectbox("Steps per tick", [1, 5, 25, 100], key="play_steps")
+        st.selectbox("Tick every", list(state.PLAY_INTERVALS), **state.bind("play_speed"))
+        st.selectbox("Steps per tick", state.PLAY_STEPS, **state.bind("play_steps"))
         st.caption("The fastest tick is 0.25 s so that a shared server keeps up with a class.")
 
 
@@ -72,10 +73,10 @@ def status_line(trainer: Trainer, record: StepRecord | None) -> None:
 
 
 def messages(trainer: Trainer) -> None:
-    ss = st.session_state
-    if ss.build_error:
-        st.error(ss.build_error)
+    app = state.get()
+    if app.build_error:
+        st.error(inert(app.build_error))
     if trainer.stopped:
         st.error(trainer.stop_message, icon=":material/error:")
-    elif ss.notice:
-        st.info(ss.notice)
+    elif app.notice:
+        st.info(inert(app.notice))

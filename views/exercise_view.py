@@ -6,55 +6,64 @@ import streamlit as st
 
 from core.exercise import EXERCISE_KINDS, check_answer, make_exercise, solution
 from core.trainer import StepRecord
+from views import state
+from views.state import ANY_EXERCISE
 
-ANY = "any of Z1, A1, δ2, δ1"
 # Answers worked by hand from 6-digit inputs land well within 0.5 %; the tiny absolute tolerance
 # only rescues entries that are exactly 0.
 REL_TOL, ABS_TOL = 5e-3, 1e-12
 
 
 def on_new_exercise() -> None:
-    ss = st.session_state
-    ss.ex_seed = int(ss.ex_seed) + 1
+    ex = state.get().exercise
+    ex.seed += 1
     _clear_answer()
 
 
 def _clear_answer() -> None:
-    ss = st.session_state
-    ss.ex_answer, ss.ex_check, ss.ex_revealed = "", None, False
+    app = state.get()
+    app.page.ex_answer = ""
+    app.exercise.check, app.exercise.revealed = None, False
 
 
 def on_check(exercise) -> None:
-    ss = st.session_state
-    ss.ex_check = check_answer(exercise, ss.ex_answer, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+    app = state.get()
+    answer = st.session_state["ex_answer"]  # the form's own submit: its input's key is there
+    app.page.ex_answer = answer
+    app.exercise.check = check_answer(exercise, answer, rel_tol=REL_TOL, abs_tol=ABS_TOL)
 
 
 def on_reveal() -> None:
-    st.session_state.ex_revealed = True
+    state.get().exercise.revealed = True
 
 
 def exercise_view(rec: StepRecord, features: tuple[str, ...]) -> None:
-    ss = st.session_state
+    app = state.get()
+    ex = app.exercise
     cols = st.columns([2, 1], vertical_alignment="bottom")
-    kind_label = cols[0].selectbox("Exercise on", [ANY, *EXERCISE_KINDS.values()], key="ex_kind")
+    with cols[0]:
+        kind_label = st.selectbox(
+            "Exercise on", [ANY_EXERCISE, *EXERCISE_KINDS.values()], **state.bind("ex_kind")
+        )
     cols[1].button("New exercise", key="btn_new_exercise", on_click=on_new_exercise)
     kind = next((k for k, label in EXERCISE_KINDS.items() if label == kind_label), None)
-    exercise = make_exercise(rec, kind, seed=int(ss.ex_seed))
-    identity = (rec.step, kind, ss.ex_seed)
-    if ss.get("ex_for") != identity:
-        ss.ex_for = identity
+    exercise = make_exercise(rec, kind, seed=ex.seed)
+    identity = (rec.step, kind, ex.seed)
+    if ex.shown_for != identity:
+        ex.shown_for = identity
         _clear_answer()
 
     st.markdown(f"**Compute {exercise.symbol}** for step {rec.step:,}.")
     st.write(exercise.prompt)
     st.code("\n".join(exercise.given_lines()), language=None)
     with st.form("exercise_form", border=False):
+        st.session_state["ex_answer"] = app.page.ex_answer
         st.text_input("Your answer", key="ex_answer", placeholder="e.g. 0.4213 or -1.2e-3")
         st.form_submit_button("Check", on_click=on_check, args=(exercise,))
-    check = ss.ex_check
+    check = ex.check
     if check is not None:
         (st.success if check.correct else st.warning)(check.message)
-    if (check is not None and check.correct) or ss.ex_revealed:
+    if (check is not None and check.correct) or ex.revealed:
         worked = solution(rec, exercise)
         st.markdown("**Worked solution**")
         st.latex(worked.formula)

@@ -6,9 +6,11 @@ import streamlit as st
 
 from core.explain import EXPLAINABLE, UPDATABLE, explain, explain_update
 from core.trainer import StepRecord
+from views import state
 from views.step_views import batch_rows, hidden_cols, input_labels
 
 UPDATE_LABELS = {f"update {name}": name for name in UPDATABLE}
+CHOICES = {**{label: name for name, label in EXPLAINABLE.items()}, **UPDATE_LABELS}
 
 
 def _labels(rec: StepRecord, name: str, axis: int, features: tuple[str, ...]) -> list[str]:
@@ -33,26 +35,32 @@ def _labels(rec: StepRecord, name: str, axis: int, features: tuple[str, ...]) ->
     return table[name][axis]
 
 
-def _pick(label: str, key: str, labels: list[str], container) -> int:
-    """A selectbox over positions; a stale choice from a larger matrix falls back to 0."""
-    if st.session_state.get(key, 0) >= len(labels):
-        st.session_state[key] = 0
-    return container.selectbox(
-        label,
-        range(len(labels)),
-        key=key,
-        format_func=labels.__getitem__,
-        disabled=len(labels) == 1,
-    )
+def _pick(label: str, attr: str, name: str, labels: list[str], container) -> int:
+    """A selectbox over the positions of one axis of matrix `name`. Its key names the matrix and
+    the axis's size, so a new matrix gets a widget of its own with its own labels."""
+    page = state.get().page
+    position = min(int(getattr(page, attr)), len(labels) - 1)
+    setattr(page, attr, position)
+    with container:
+        return st.selectbox(
+            label,
+            range(len(labels)),
+            format_func=labels.__getitem__,
+            disabled=len(labels) == 1,
+            **state.bind(attr, key=f"{attr}_{name}_{len(labels)}", value=position),
+        )
 
 
 def explain_view(rec: StepRecord, features: tuple[str, ...]) -> None:
-    choices = {**{label: name for name, label in EXPLAINABLE.items()}, **UPDATE_LABELS}
     cols = st.columns(3)
-    choice = cols[0].selectbox("Number from", list(choices), key="explain_matrix")
-    name = choices[choice]
-    row = _pick("Row", "explain_row", _labels(rec, name, 0, features), cols[1])
-    col = _pick("Column", "explain_col", _labels(rec, name, 1, features), cols[2])
+    page = state.get().page
+    if page.explain_matrix not in CHOICES:
+        page.explain_matrix = EXPLAINABLE["Z1"]
+    with cols[0]:
+        choice = st.selectbox("Number from", list(CHOICES), **state.bind("explain_matrix"))
+    name = CHOICES[choice]
+    row = _pick("Row", "explain_row", name, _labels(rec, name, 0, features), cols[1])
+    col = _pick("Column", "explain_col", name, _labels(rec, name, 1, features), cols[2])
     if name in UPDATABLE:
         ex = explain_update(rec, name, (row, col))
     else:

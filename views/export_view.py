@@ -18,7 +18,7 @@ from views import state
 
 def export_view(rec: StepRecord, features: tuple[str, ...]) -> None:
     """Each file is built only when its button is pressed."""
-    current = state.run()
+    current = state.get().run
     experiment, trainer = current.experiment, current.trainer
     step = f"step{rec.step}"
     st.markdown(

@@ -15,60 +15,69 @@ MAX_LAB_STEPS = 20_000
 
 
 def on_run_lab() -> None:
-    ss = st.session_state
-    current = state.run()
+    app = state.get()
+    current, page, lab = app.run, app.page, app.lab
     ex, s = current.experiment, current.settings
     try:
-        runs = compare_inits(
+        lab.runs = compare_inits(
             ex.X_train,
             ex.y_train,
             ex.X_test,
             ex.y_test,
-            list(ss.lab_choices),
+            list(page.lab_choices),
             s.n_hidden,
             s.init_seed,
             ex.batch_size,
-            float(ss.lr),
+            app.config.lr,
             s.shuffle,
             s.shuffle_seed,
-            int(ss.lab_steps),
+            int(page.lab_steps),
         )
     except ValueError as err:
-        ss.lab_error, ss.lab_runs = str(err), None
+        lab.error, lab.runs = str(err), None
         return
-    ss.lab_error, ss.lab_runs = "", runs
-    ss.lab_for = (current.data_key, current.settings, float(ss.lr))
+    lab.error = ""
+    lab.made_for = _identity(app)
+
+
+def _identity(app: state.App) -> tuple:
+    return (app.run.data_key, app.run.settings, app.config.lr)
 
 
 def initlab_view(current: state.Run) -> None:
-    ss = st.session_state
+    app = state.get()
+    lab = app.lab
     st.markdown(
         "Train one network per scheme on **the same data, batches and learning rate**, then "
         "compare. Zeros keeps every hidden unit identical (symmetry is never broken); large "
         "weights push the sigmoids to 0 or 1 where their slope A1(1 − A1) nearly vanishes."
     )
     cols = st.columns([3, 1, 1], vertical_alignment="bottom")
-    cols[0].multiselect(
-        "Schemes (up to 4)", list(LAB_SCHEMES), key="lab_choices", max_selections=MAX_CHOICES
-    )
-    cols[1].number_input("Steps", 1, MAX_LAB_STEPS, key="lab_steps")
+    with cols[0]:
+        st.multiselect(
+            "Schemes (up to 4)",
+            list(LAB_SCHEMES),
+            max_selections=MAX_CHOICES,
+            **state.bind("lab_choices"),
+        )
+    with cols[1]:
+        st.number_input("Steps", 1, MAX_LAB_STEPS, **state.bind("lab_steps"))
     cols[2].button(
         "Run comparison",
         key="btn_lab",
         on_click=on_run_lab,
         type="primary",
-        disabled=not ss.lab_choices,
+        disabled=not app.page.lab_choices,
     )
-    if ss.get("lab_error"):
-        st.error(ss.lab_error)
-    runs: tuple[LabRun, ...] | None = ss.get("lab_runs")
-    if not runs:
+    if lab.error:
+        st.error(lab.error)
+    if not lab.runs:
         st.info("Choose schemes and press **Run comparison**.")
         return
-    if ss.get("lab_for") != (current.data_key, current.settings, float(ss.lr)):
+    if lab.made_for != _identity(app):
         st.warning("The settings changed since this comparison ran; press Run comparison again.")
-    show_chart(lab_chart(runs))
-    st.dataframe(diagnostics_frame(runs), hide_index=True)
+    show_chart(lab_chart(lab.runs))
+    st.dataframe(diagnostics_frame(lab.runs), hide_index=True)
     st.caption(
         "Symmetry: the largest difference between any two hidden units' weights (0 = identical "
         "units). Saturated: share of A1 entries within 0.05 of 0 or 1. Slope: mean A1(1 − A1), "

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from charts import matrix_heatmap
+from views import state
 from views.render import show_chart
 
 SHORT_FORMAT, FULL_FORMAT = "%.4g", "%.17g"
@@ -39,7 +40,7 @@ def show_matrix(
     rows, cols = shape or M.shape
     st.markdown(f"##### {name} · {caption} · shape {rows}×{cols}")
     st.latex(rf"{formula} \qquad ({rows}\times{cols})")
-    fmt = FULL_FORMAT if st.session_state.full_precision else SHORT_FORMAT
+    fmt = FULL_FORMAT if state.get().page.full_precision else SHORT_FORMAT
     shown = min(M.shape[0], MAX_TABLE_ROWS)
     frame = matrix_frame(M[:shown], row_labels[:shown], col_labels)
     left, right = st.columns([3, 2])

@@ -9,6 +9,7 @@ import charts
 from core.experiment import Experiment
 from core.network import forward
 from core.trainer import Trainer
+from views import state
 from views.render import show_chart
 
 
@@ -21,10 +22,10 @@ def loss_panel(trainer: Trainer) -> None:
             columns["batch_loss"],
             columns["train_loss"],
             columns["test_loss"],
-            log_scale=st.session_state.log_loss,
+            log_scale=state.get().page.log_loss,
         )
     )
-    st.toggle("Log scale", key="log_loss")
+    st.toggle("Log scale", **state.bind("log_loss"))
     st.caption(
         "Batch loss at every step (before its update); train and test loss over all rows at "
         "the end of every epoch and after every button press or Play tick."

@@ -1,74 +1,91 @@
-"""All per-user state: one initialiser, the settings the sidebar asks for, and button callbacks.
+"""All per-user state, in one place: `st.session_state["app"]`, made by one initialiser.
 
-Everything lives in `st.session_state`; nothing here is module-level mutable state.
+App state lives under that one key, which no widget owns, so Streamlit never removes it (it
+removes the keys of widgets a full run did not draw, and a later fragment-only rerun would then
+find them missing). Widgets keep their own keys: `bind` writes the app's value into the widget's
+key just before the widget is drawn and copies the widget's new value back in its on_change
+callback. Nothing else reads a widget key. Buttons act in on_click callbacks.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
 
 import streamlit as st
 
 from core.datasets import Dataset, generate
 from core.experiment import Experiment, RunSettings, prepare
 from core.explain import EXPLAINABLE
+from core.initlab import LabRun
 from core.loader import DataError, Table, default_columns, read_table, to_dataset
 from core.samples import SAMPLES, load_sample
 from core.trainer import Trainer
-from settings.links import SHARED_KEYS, URL_DEFAULTS, from_query, to_query
-from views.exercise_view import ANY as ANY_EXERCISE
-from views.text import md_escape
+from settings.links import from_query, to_query
+from settings.presets import PRESETS
+from settings.schema import (
+    GENERATE,
+    LESSON_KEYS,
+    SAMPLE,
+    SETTINGS,
+    UPLOAD,
+    Config,
+    as_values,
+    changed,
+    config_from,
+    gen_inputs_options,
+    run_settings,
+)
 
 PLAY_INTERVALS = {"slow (1 s)": 1.0, "normal (0.5 s)": 0.5, "fast (0.25 s)": 0.25}
+PLAY_STEPS = (1, 5, 25, 100)
 MAX_RUN_STEPS = 20_000  # one press stays within a few seconds
-DEFAULT_LAB_CHOICES = ["zeros", "small normal", "xavier", "large normal"]
-
-# Widget keys and their first values. The shared ones (those a link carries) come from urlstate.
-DEFAULTS: dict[str, object] = {
-    **URL_DEFAULTS,
-    "run_n": 100,
-    "play_speed": "normal (0.5 s)",
-    "play_steps": 1,
-    "full_precision": False,
-    "follow_latest": True,
-    "pick_step": 1,
-    "log_loss": False,
-    "playing": False,
-    "table": None,
-    "table_name": "",
-    "upload_error": "",
-    "notice": "",
-    "build_error": "",
-    "run": None,
-    "view": "Forward pass",
-    "link_notices": [],
-    "preset_choice": "good-default",
-    # Choices inside views: kept here so that they survive a visit to another view.
-    "explain_matrix": EXPLAINABLE["Z1"],
-    "explain_row": 0,
-    "explain_col": 0,
-    "ex_kind": ANY_EXERCISE,
-    "ex_answer": "",
-    "ex_seed": 0,
-    "lab_choices": DEFAULT_LAB_CHOICES,
-    "lab_steps": 300,
-}
-
-
-# Session keys that hold app state rather than a widget's value.
-NOT_WIDGETS = frozenset(
-    {
-        "playing",
-        "table",
-        "table_name",
-        "upload_error",
-        "notice",
-        "build_error",
-        "run",
-        "link_notices",
-        "preset",
-    }
+STEP_VIEWS = (
+    "Forward pass",
+    "Backward pass",
+    "Update",
+    "Explain a number",
+    "Gradient check",
+    "Exercise",
+    "Export",
 )
+RUN_VIEWS = ("Network & units", "Init lab")
+VIEWS = (*STEP_VIEWS, *RUN_VIEWS)
+ANY_EXERCISE = "any of Z1, A1, δ2, δ1"
+DEFAULT_LAB_CHOICES = ("zeros", "small normal", "xavier", "large normal")
+
+
+@dataclass
+class PageChoices:
+    """What the reader chose on the page that no link carries (each has a widget of its name)."""
+
+    view: str = STEP_VIEWS[0]
+    follow_latest: bool = True
+    pick_step: int = 1
+    full_precision: bool = False
+    log_loss: bool = False
+    run_n: int = 100
+    play_speed: str = "normal (0.5 s)"
+    play_steps: int = 1
+    preset_choice: str = "good-default"
+    classroom_open: bool = False
+    explain_matrix: str = EXPLAINABLE["Z1"]
+    explain_row: int = 0
+    explain_col: int = 0
+    ex_kind: str = ANY_EXERCISE
+    ex_answer: str = ""
+    lab_choices: list[str] = field(default_factory=lambda: list(DEFAULT_LAB_CHOICES))
+    lab_steps: int = 300
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded table; `digest` (of the file's bytes) tells a corrected file from the old."""
+
+    table: Table
+    name: str
+    digest: str
 
 
 @dataclass
@@ -81,205 +98,128 @@ class Run:
     trainer: Trainer
 
 
-def init_state() -> None:
-    """Fill in every key once per session (from the link, if it has settings), then build the
-    first run. Re-assigning the widget keys keeps their values while a widget is not drawn
-    (a hidden section in presenter mode, a view not shown)."""
+@dataclass
+class Exercise:
+    seed: int = 0
+    check: Any = None
+    revealed: bool = False
+    shown_for: tuple | None = None
+
+
+@dataclass
+class InitLab:
+    runs: tuple[LabRun, ...] | None = None
+    error: str = ""
+    made_for: tuple | None = None
+
+
+@dataclass
+class App:
+    """Everything one session holds."""
+
+    config: Config
+    page: PageChoices = field(default_factory=PageChoices)
+    run: Run | None = None
+    upload: Upload | None = None
+    playing: bool = False
+    page_timer: tuple = ()  # (playing, speed) of the last full run, which set the panel's timer
+    notice: str = ""
+    build_error: str = ""
+    upload_error: str = ""
+    link_notices: list[str] = field(default_factory=list)
+    exercise: Exercise = field(default_factory=Exercise)
+    lab: InitLab = field(default_factory=InitLab)
+
+
+def init_state() -> App:
+    """The session's App: made once from the link (if it has settings), with its first run."""
     ss = st.session_state
-    first = "run" not in ss
-    for key, value in DEFAULTS.items():
-        if key not in ss:
-            ss[key] = list(value) if isinstance(value, list) else value
-        elif key not in NOT_WIDGETS:
-            ss[key] = ss[key]
-    if first:
+    if "app" not in ss:
         parsed = from_query(st.query_params.to_dict())
-        for key, value in parsed.values.items():
-            ss[key] = value
-        ss.link_notices = parsed.notices
-        if ss.source == "Sample dataset" and not ss.features:
-            on_data_choice()
-    if ss.run is None:
+        app = App(config=config_from(parsed.values), link_notices=parsed.notices)
+        app.config = _with_columns(app, app.config, fresh=not app.config.features)
+        ss["app"] = app
+    app: App = ss["app"]
+    if app.run is None:
         sync_run()
+    return app
 
 
-def shared_values() -> dict[str, object]:
-    ss = st.session_state
-    return {key: ss[key] for key in SHARED_KEYS}
-
-
-def sync_url() -> None:
-    """Keep the address bar equal to the current settings, so it is always a share link."""
-    query = to_query(shared_values())
-    if st.query_params.to_dict() != query:
-        st.query_params.from_dict(query)
-
-
-def run() -> Run:
-    return st.session_state.run
+def get() -> App:
+    return st.session_state["app"]
 
 
 def trainer() -> Trainer:
-    return st.session_state.run.trainer
+    return get().run.trainer
 
 
-# ---- what the sidebar asks for -------------------------------------------------------------
+# ---- widgets bound to the app state -----------------------------------------------------------
 
 
-def requested_settings() -> RunSettings:
-    ss = st.session_state
-    scheme = ss.init_scheme
-    return RunSettings(
-        test_fraction=float(ss.test_fraction),
-        split_seed=int(ss.split_seed),
-        standardise_inputs=bool(ss.standardise_inputs),
-        standardise_target=bool(ss.standardise_target),
-        n_hidden=int(ss.n_hidden),
-        init_scheme=scheme,
-        init_scale=float(ss.init_scale) if scheme in ("constant", "uniform", "normal") else None,
-        init_seed=int(ss.init_seed),
-        batch_size=1_000_000_000 if ss.full_batch else int(ss.batch_size),
-        shuffle=bool(ss.shuffle),
-        shuffle_seed=int(ss.shuffle_seed),
+def bind(name: str, key: str | None = None, then=None, value: Any = None) -> dict[str, Any]:
+    """Keyword arguments for the widget of setting or page choice `name` (its key is `key`,
+    by default the name): the widget shows the app's value, and a change is copied back."""
+    key = key or name
+    app = get()
+    if value is None:
+        value = getattr(app.config if name in SETTINGS else app.page, name)
+    st.session_state[key] = list(value) if isinstance(value, tuple) else value
+    return {"key": key, "on_change": _copy_back, "args": (name, key, then)}
+
+
+def _copy_back(name: str, key: str, then) -> None:
+    value = st.session_state[key]
+    if name in SETTINGS:
+        set_settings({name: value})
+    else:
+        setattr(get().page, name, value)
+    if then is not None:
+        then()
+
+
+def set_settings(values: dict[str, object]) -> None:
+    """Change settings; choices that depend on others follow (inputs, target and features)."""
+    app = get()
+    old = app.config
+    new = config_from(values, old)
+    data_changed = any(k in values for k in ("source", "sample_name")) and (
+        new.source != old.source or new.sample_name != old.sample_name
     )
+    new = _with_columns(app, new, fresh=data_changed)
+    lesson_changed = new.preset is not None and any(k in LESSON_KEYS for k in values)
+    if lesson_changed and as_values(new, LESSON_KEYS) != dict(PRESETS[new.preset].values):
+        new = config_from({"preset": None}, new)
+    app.config = new
 
 
-def requested_data_key() -> tuple | None:
-    """What data the sidebar asks for; None when it cannot be had yet (no upload)."""
-    ss = st.session_state
-    if ss.source == "Generate":
-        return (
-            "generate",
-            ss.gen_name,
-            int(ss.gen_m),
-            float(ss.gen_noise),
-            int(ss.gen_seed),
-            int(ss.gen_inputs),
-        )
-    if ss.source == "Upload CSV" and ss.table is None:
-        return None
-    name = ss.sample_name if ss.source == "Sample dataset" else ss.table_name
-    return (ss.source, name, ss.target, tuple(ss.features))
+def _with_columns(app: App, config: Config, fresh: bool) -> Config:
+    """The function's inputs, and target and features that exist in the chosen table (its
+    default choice when `fresh` or when the current choice does not fit it)."""
+    values: dict[str, object] = {}
+    options = gen_inputs_options(config)
+    if config.gen_inputs not in options:
+        values["gen_inputs"] = options[-1]
+    table = current_table(app, config)
+    if config.source != GENERATE and table is not None:
+        columns = list(table.frame.columns)
+        target, features = config.target, [f for f in config.features if f != config.target]
+        fits = target in columns and set(features) <= set(columns)
+        if fresh or not fits:
+            if config.source == SAMPLE:
+                spec = SAMPLES[config.sample_name]
+                target, features = spec.target, list(spec.features)
+            else:
+                target, features = default_columns(table)
+        values.update(target=target, features=features)
+    return config_from(values, config) if values else config
 
 
-def _build_dataset(key: tuple) -> Dataset:
-    ss = st.session_state
-    if key[0] == "generate":
-        _, name, m, noise, seed, n_inputs = key
-        return generate(name, m, noise, seed, n_inputs)
-    table = ss.table if ss.source == "Upload CSV" else sample_table(ss.sample_name)
-    return to_dataset(table, ss.target, list(ss.features), source=key[1])
-
-
-def sync_run() -> None:
-    """Rebuild the run when the data or a run setting changed; keep the old one on failure."""
-    ss = st.session_state
-    key, settings = requested_data_key(), requested_settings()
-    current: Run | None = ss.run
-    if key is None or (current and current.data_key == key and current.settings == settings):
-        if current:
-            current.trainer.lr = float(ss.lr)
-            ss.build_error = ""
-        return
-    try:
-        experiment = prepare(_build_dataset(key), settings)
-        new = Run(key, settings, experiment, experiment.new_trainer(float(ss.lr)))
-    except (DataError, ValueError) as err:
-        ss.build_error = f"{err} The previous data and training are kept."
-        return
-    if current is not None:
-        ss.notice = f"{_what_changed(current, key, settings)} changed, so training restarted."
-    ss.build_error = ""
-    ss.playing = False
-    ss.run = new
-
-
-def _what_changed(old: Run, key: tuple, settings: RunSettings) -> str:
-    changed = [
-        f.name.replace("_", " ")
-        for f in fields(RunSettings)
-        if getattr(old.settings, f.name) != getattr(settings, f.name)
-    ]
-    if old.data_key != key:
-        changed.insert(0, "the data")
-    return ", ".join(changed).capitalize() or "The set-up"
-
-
-# ---- callbacks ------------------------------------------------------------------------------
-
-
-def _train(action) -> None:
-    ss = st.session_state
-    ss.notice = ""
-    t = trainer()
-    t.lr = float(ss.lr)
-    action(t)
-    if t.stopped:
-        ss.playing = False
-
-
-def on_step() -> None:
-    _train(lambda t: t.step())
-
-
-def on_run_n() -> None:
-    n = max(1, min(int(st.session_state.run_n), MAX_RUN_STEPS))
-    _train(lambda t: t.run(n))
-
-
-def on_finish_epoch() -> None:
-    _train(lambda t: t.finish_epoch())
-
-
-def on_play_tick() -> None:
-    _train(lambda t: t.run(int(st.session_state.play_steps)))
-
-
-def on_play() -> None:
-    st.session_state.playing = not trainer().stopped
-
-
-def on_pause() -> None:
-    st.session_state.playing = False
-
-
-def on_reset() -> None:
-    ss = st.session_state
-    current = run()
-    ss.run = Run(
-        current.data_key,
-        current.settings,
-        current.experiment,
-        current.experiment.new_trainer(float(ss.lr)),
-    )
-    ss.playing = False
-    ss.notice = "Training reset to step 0 with the same data and initial weights."
-
-
-def on_data_choice() -> None:
-    """A new sample or source: pick that table's default target and features."""
-    ss = st.session_state
-    if ss.source == "Sample dataset":
-        spec = SAMPLES[ss.sample_name]
-        ss.target, ss.features = spec.target, list(spec.features)
-    elif ss.source == "Upload CSV" and ss.table is not None:
-        ss.target, ss.features = default_columns(ss.table)
-
-
-def on_upload() -> None:
-    """Read the uploaded file; on failure keep the previous data and say what was wrong."""
-    ss = st.session_state
-    file = ss.get("upload")
-    if file is None:
-        return
-    try:
-        table: Table = read_table(file.getvalue())
-    except DataError as err:
-        ss.upload_error = f"“{file.name}” was not loaded: {err}"
-        return
-    ss.upload_error = ""
-    ss.table, ss.table_name = table, file.name
-    ss.target, ss.features = default_columns(table)
+def current_table(app: App, config: Config) -> Table | None:
+    if config.source == SAMPLE:
+        return sample_table(config.sample_name)
+    if config.source == UPLOAD and app.upload is not None:
+        return app.upload.table
+    return None
 
 
 @st.cache_resource(show_spinner=False)
@@ -288,11 +228,153 @@ def sample_table(name: str) -> Table:
     return load_sample(name)
 
 
-def table_summary(table: Table, name: str) -> str:
-    parts = [f"{md_escape(name)}: {len(table.frame):,} usable rows"]
-    if table.dropped_rows:
-        parts.append(f"{table.dropped_rows:,} rows with missing or non-numeric values dropped")
-    if table.non_numeric_columns:
-        names = ", ".join(md_escape(c) for c in table.non_numeric_columns)
-        parts.append(f"text columns left out: {names}")
-    return "; ".join(parts) + "."
+# ---- the run -------------------------------------------------------------------------------
+
+
+def requested_data_key(app: App) -> tuple | None:
+    """What data the settings ask for; None when it cannot be had yet (no upload)."""
+    c = app.config
+    if c.source == GENERATE:
+        return ("generate", c.gen_name, c.gen_m, c.gen_noise, c.gen_seed, c.gen_inputs)
+    if c.source == UPLOAD:
+        if app.upload is None:
+            return None
+        return (UPLOAD, app.upload.name, app.upload.digest, c.target, tuple(c.features))
+    return (SAMPLE, c.sample_name, c.target, tuple(c.features))
+
+
+def _dataset(app: App, key: tuple) -> Dataset:
+    c = app.config
+    if key[0] == "generate":
+        return generate(c.gen_name, c.gen_m, c.gen_noise, c.gen_seed, c.gen_inputs)
+    table = current_table(app, c)
+    return to_dataset(table, c.target, list(c.features), source=key[1])
+
+
+def sync_run(force: bool = False) -> None:
+    """Rebuild the run when the data or a run setting changed (or when forced); on failure keep
+    the old run and say why."""
+    app = get()
+    key, settings = requested_data_key(app), run_settings(app.config)
+    current = app.run
+    if key is None:
+        return
+    if not force and current and current.data_key == key and current.settings == settings:
+        app.build_error = ""
+        return
+    try:
+        experiment = prepare(_dataset(app, key), settings)
+        new = Run(key, settings, experiment, experiment.new_trainer())
+    except (DataError, ValueError) as err:
+        app.build_error = f"{err} The previous data and training are kept."
+        return
+    if current is not None and not force:
+        app.notice = (
+            f"Training restarted from step 0 because {_what_changed(current, key, settings)}."
+        )
+    app.build_error = ""
+    app.playing = False
+    app.run = new
+
+
+def _what_changed(old: Run, key: tuple, settings: RunSettings) -> str:
+    if old.data_key[0] == UPLOAD and key[0] == UPLOAD and old.data_key[2] != key[2]:
+        return f"“{key[1]}” was uploaded again with different numbers"
+    what = [f"the {noun}" for noun in changed(_as_config(old.settings), _as_config(settings))]
+    if old.data_key != key:
+        what.insert(0, "the data")
+    return f"{_and(what)} changed" if what else "the set-up changed"
+
+
+def _as_config(settings: RunSettings) -> Config:
+    values = {k: v for k, v in settings.__dict__.items() if k in SETTINGS and v is not None}
+    values["full_batch"] = settings.batch_size is None
+    return config_from(values)
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def sync_url() -> None:
+    """Keep the address bar equal to the current settings, so it is always a share link."""
+    query = to_query(as_values(get().config))
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+
+
+# ---- button callbacks ------------------------------------------------------------------------
+
+
+def _train(action) -> None:
+    app = get()
+    app.notice = ""
+    action(app.run.trainer, app.config.lr)
+    if app.run.trainer.stopped:
+        app.playing = False
+
+
+def on_step() -> None:
+    _train(lambda t, lr: t.step(lr))
+
+
+def on_run_n() -> None:
+    n = max(1, min(int(get().page.run_n), MAX_RUN_STEPS))
+    _train(lambda t, lr: t.run(n, lr))
+
+
+def on_finish_epoch() -> None:
+    _train(lambda t, lr: t.finish_epoch(lr))
+
+
+def on_play_tick() -> None:
+    steps = int(get().page.play_steps)
+    _train(lambda t, lr: t.run(steps, lr))
+
+
+def on_play() -> None:
+    app = get()
+    app.playing = not app.run.trainer.stopped
+
+
+def on_pause() -> None:
+    get().playing = False
+
+
+def on_reset() -> None:
+    app = get()
+    current = app.run
+    app.run = Run(
+        current.data_key, current.settings, current.experiment, current.experiment.new_trainer()
+    )
+    app.playing = False
+    app.notice = "Training reset to step 0 with the same data and initial weights."
+
+
+def on_apply_preset() -> None:
+    app = get()
+    name = app.page.preset_choice
+    set_settings({**PRESETS[name].values, "preset": name})
+    app.config = _with_columns(app, app.config, fresh=True)
+    app.page.run_n = PRESETS[name].suggested_steps
+    app.page.classroom_open = True
+    sync_run(force=True)
+    app.notice = f"Lesson “{PRESETS[name].title}” set up; training starts from step 0."
+
+
+def on_upload() -> None:
+    """Read the uploaded file; on failure keep the previous data and say what was wrong."""
+    app = get()
+    file = st.session_state.get("upload")  # the uploader's own callback: its key is there
+    if file is None:
+        return
+    data = file.getvalue()
+    try:
+        table = read_table(data)
+        target, features = default_columns(table)
+    except DataError as err:
+        app.upload_error = f"“{file.name}” was not loaded: {err}"
+        return
+    app.upload_error = ""
+    app.upload = Upload(table, file.name, hashlib.sha256(data).hexdigest())
+    set_settings({"target": target, "features": features})

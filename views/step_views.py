@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.export import input_labels
 from core.trainer import StepRecord
+from views import state
 from views.matrix import FULL_FORMAT, SHORT_FORMAT, matrix_frame, show_matrix
 
 BACKWARD_LATEX = r"""
@@ -135,7 +136,7 @@ def update_view(rec: StepRecord, feature_names: tuple[str, ...]) -> None:
 
 
 def show_compact(title: str, M: np.ndarray, rows: list[str], cols: list[str]) -> None:
-    fmt = FULL_FORMAT if st.session_state.full_precision else SHORT_FORMAT
+    fmt = FULL_FORMAT if state.get().page.full_precision else SHORT_FORMAT
     frame = matrix_frame(M, rows, cols)
     st.caption(title)
     st.dataframe(

@@ -6,50 +6,54 @@ import numpy as np
 import streamlit as st
 
 from core.trainer import StepRecord, Trainer
+from views import state
 from views.text import num
 
 
 def shown_step(trainer: Trainer) -> int:
     """The step the views show: the latest, or the one picked while not following."""
-    ss = st.session_state
+    page = state.get().page
     latest = trainer.step_count
-    if ss.follow_latest or latest == 0:
+    if page.follow_latest or latest == 0:
         return latest
-    return max(1, min(int(ss.pick_step), latest))
+    return max(1, min(int(page.pick_step), latest))
 
 
-def on_follow_change() -> None:
-    ss = st.session_state
-    ss.pick_step = ss.run.trainer.step_count or 1
+def _on_follow_change() -> None:
+    app = state.get()
+    app.page.pick_step = app.run.trainer.step_count or 1
 
 
 def on_nudge(delta: int) -> None:
-    ss = st.session_state
-    latest = ss.run.trainer.step_count
-    ss.follow_latest = False
-    ss.pick_step = max(1, min(int(ss.pick_step) + delta, latest))
+    app = state.get()
+    latest = app.run.trainer.step_count
+    page = app.page
+    start = shown_step(app.run.trainer)
+    page.follow_latest = False
+    page.pick_step = max(1, min(start + delta, latest))
 
 
 def picker(trainer: Trainer) -> None:
-    ss = st.session_state
+    page = state.get().page
     latest = trainer.step_count
-    if ss.follow_latest:
-        ss.pick_step = max(latest, 1)  # the greyed box shows the step being followed
+    shown = shown_step(trainer)
+    if page.follow_latest:
+        page.pick_step = max(latest, 1)  # the greyed box shows the step being followed
     bar = st.container(horizontal=True, vertical_alignment="bottom")
-    bar.toggle(
-        "Follow the latest step",
-        key="follow_latest",
-        on_change=on_follow_change,
-        disabled=latest == 0,
-    )
-    bar.number_input(
-        f"Show step (1 to {latest:,})",
-        1,
-        None,
-        key="pick_step",
-        width=220,
-        disabled=ss.follow_latest or latest == 0,
-    )
+    with bar:
+        st.toggle(
+            "Follow the latest step",
+            disabled=latest == 0,
+            **state.bind("follow_latest", then=_on_follow_change),
+        )
+        st.number_input(
+            f"Show step (1 to {latest:,})",
+            1,
+            None,
+            width=220,
+            disabled=page.follow_latest or latest == 0,
+            **state.bind("pick_step", value=max(shown, 1)),
+        )
     bar.button(
         "◀",
         key="btn_prev_step",
@@ -70,7 +74,7 @@ def picker(trainer: Trainer) -> None:
 
 def change_summary(trainer: Trainer, rec: StepRecord) -> None:
     """How this step differs from the one before it."""
-    if rec.step == trainer.step_count and st.session_state.follow_latest:
+    if rec.step == trainer.step_count and state.get().page.follow_latest:
         return
     st.info(f"Showing step {rec.step:,} of {trainer.step_count:,}, rebuilt from the history.")
     if rec.step == 1:
