@@ -68,12 +68,13 @@ def training_panel() -> None:
     if not hidden("controls"):
         control_bar()
     messages(trainer)
-    status_line(trainer, record)
+    status_line(trainer, record, app.run.experiment.scaling.y_scale)
     left, right = st.columns(2)
     with left:
-        loss_panel(trainer)
+        loss_panel(trainer, step)
     with right:
-        model_panel(app.run.experiment, trainer, None if record is None else record.indices)
+        params = trainer.params if record is None else record.params_after
+        model_panel(app.run.experiment, params, None if record is None else record.indices)
     details(app.run, record)
 
 
@@ -88,7 +89,13 @@ def details(current: state.Run, record: StepRecord | None) -> None:
         "Full precision", help="Show all 17 significant digits.", **state.bind("full_precision")
     )
     if record is None:
-        st.info("Press **Step** to run the first mini-batch; its matrices will appear here.")
+        if hidden("controls"):
+            st.info(
+                "No step yet. The training buttons are hidden in presenter mode: turn them on "
+                "again in the sidebar's Classroom section (Hide when presenting)."
+            )
+        else:
+            st.info("Press **Step** to run the first mini-batch; its matrices will appear here.")
         return
     change_summary(current.trainer, record)
     STEP_VIEWS[view](record, current.experiment.dataset.feature_names)

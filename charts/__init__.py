@@ -10,7 +10,7 @@ from charts.common import MAX_ROWS, Spec, fmt_sig, spec_to_json_safe
 from charts.fit import fit_curve, prediction_surface, y_vs_yhat
 from charts.grid import hidden_unit_maps, input_grid
 from charts.matrix import edge_width, matrix_heatmap, network_diagram
-from charts.series import grad_norm_chart, loss_chart
+from charts.series import grad_norm_chart, loss_chart, spans_decades
 
 __all__ = [
     "MAX_ROWS",
@@ -25,6 +25,7 @@ __all__ = [
     "matrix_heatmap",
     "network_diagram",
     "prediction_surface",
+    "spans_decades",
     "spec_to_json_safe",
     "y_vs_yhat",
 ]

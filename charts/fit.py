@@ -43,8 +43,10 @@ def prediction_surface(
     max_points: int = 2000,
     width: int = 440,
     height: int = 400,
+    batch_rows: np.ndarray | None = None,
 ) -> Spec:
-    """The prediction over the plane of two inputs, with the data on top in the same colours."""
+    """The prediction over the plane of two inputs, with the data on top in the same colours;
+    the rows of `batch_rows` (the shown step's batch) ringed."""
     g1, g2 = np.asarray(g1, dtype=float).ravel(), np.asarray(g2, dtype=float).ravel()
     pred = np.asarray(pred, dtype=float).ravel()
     if pred.size != g1.size * g2.size:
@@ -116,9 +118,25 @@ def prediction_surface(
             ],
         },
     }
+    layers = [surface, dots]
+    if batch_rows is not None and len(batch_rows):
+        rows = np.asarray(batch_rows, dtype=int)
+        rows = rows[even_indices(rows.size, min(rows.size, MAX_ROWS // 4))]
+        notes.append(f"rings: the {len(batch_rows):,} rows of the shown step's batch")
+        ring = {"type": "circle", "size": 260, "filled": False, "stroke": OUTLINE}
+        layers.append(
+            {
+                "data": add_data(datasets, {"x1": X[rows, 0], "x2": X[rows, 1]}),
+                "mark": ring | {"strokeWidth": 2.5, "opacity": 1},
+                "encoding": {
+                    "x": channel("x1:Q", scale=x_scale),
+                    "y": channel("x2:Q", scale=y_scale),
+                },
+            }
+        )
     return top_level(
         datasets,
-        layer=[surface, dots],
+        layer=layers,
         title=chart_title(f"Prediction of {target_name} over the inputs", notes),
         width=width,
         height=height,

@@ -41,8 +41,12 @@ def _series_chart(
     max_points: int,
     width: int,
     height: int,
+    dashes: dict[str, list[int]] | None = None,
+    marked_step: int | None = None,
 ) -> Spec:
-    """Lines of several series against step; NaN and ±inf points are left out."""
+    """Lines of several series against step; NaN and ±inf points are left out. `dashes` gives a
+    series a dash pattern (so lines that overlap stay apart); `marked_step` draws a labelled
+    rule at that step."""
     steps = np.asarray(steps, dtype=float).ravel()
     if steps.size == 0:
         return message_chart(EMPTY_TEXT, title, width, height)
@@ -115,7 +119,19 @@ def _series_chart(
     hover = {"param": "hover", "empty": False}
     lines = {
         "mark": {"type": "line", "interpolate": "linear"},
-        "encoding": position() | {"strokeWidth": channel("width:Q", scale=None)},
+        "encoding": position()
+        | {
+            "strokeWidth": channel("width:Q", scale=None),
+            "strokeDash": channel(
+                "series:N",
+                sort=present,
+                scale={
+                    "domain": present,
+                    "range": [(dashes or {}).get(name, [1, 0]) for name in present],
+                },
+                legend=None,
+            ),
+        },
     }
     rule = {
         "mark": {"type": "rule", "color": "#777777", "strokeDash": [4, 3]},
@@ -148,10 +164,42 @@ def _series_chart(
         },
     }
     subtitle = ["log scale"] if log_scale else []
+    layers = [lines, rule, dots]
+    if marked_step is not None:
+        marker = add_data(
+            datasets, {"step": [float(marked_step)], "label": [f"step {marked_step:,}"]}
+        )
+        layers.append(
+            {
+                "data": marker,
+                "mark": {"type": "rule", "color": "#111111", "strokeWidth": 2},
+                "encoding": {"x": channel("step:Q")},
+            }
+        )
+        layers.append(
+            {
+                "data": marker,
+                "mark": {
+                    "type": "text",
+                    "align": "left",
+                    "dx": 4,
+                    "dy": -4,
+                    "baseline": "top",
+                    "fontSize": 14,
+                    "fontWeight": "bold",
+                    "color": "#111111",
+                },
+                "encoding": {
+                    "x": channel("step:Q"),
+                    "y": {"value": 0},
+                    "text": channel("label:N"),
+                },
+            }
+        )
     return top_level(
         datasets,
         data=data,
-        layer=[lines, rule, dots],
+        layer=layers,
         title=chart_title(title, subtitle + notes),
         width=width,
         height=height,
@@ -167,8 +215,10 @@ def loss_chart(
     max_points: int = 2000,
     width: int = 600,
     height: int = 300,
+    marked_step: int | None = None,
 ) -> Spec:
-    """Mini-batch, train and test loss per step; NaN (not evaluated) points are left out."""
+    """Mini-batch, train and test loss per step; NaN (not evaluated) points are left out. Test
+    loss is dashed so that it stays visible where it runs on top of the train loss."""
     return _series_chart(
         steps,
         {"batch loss": batch_loss, "train loss": train_loss, "test loss": test_loss},
@@ -180,7 +230,17 @@ def loss_chart(
         max_points,
         width,
         height,
+        dashes={"test loss": [8, 5]},
+        marked_step=marked_step,
     )
+
+
+def spans_decades(*series: np.ndarray, decades: float = 2.0) -> bool:
+    """Whether the positive finite values span more than `decades` powers of ten: a linear axis
+    would then flatten all but the largest of them."""
+    values = np.concatenate([np.asarray(v, dtype=float).ravel() for v in series])
+    values = values[np.isfinite(values) & (values > 0)]
+    return values.size > 1 and float(np.log10(values.max() / values.min())) > decades
 
 
 def grad_norm_chart(

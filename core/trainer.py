@@ -186,8 +186,8 @@ class Trainer:
         if not math.isfinite(loss):
             return f"the batch loss became {loss} (not a finite number)"
         return (
-            f"the batch loss exploded to {loss:.3g}, over a million times the "
-            f"starting loss of {self.initial_metrics.train.loss:.3g}"
+            f"the batch loss exploded to {loss:.3g}, over a million times "
+            f"{self._reference_loss:.3g} (the training loss at step 0, or 1 if that was smaller)"
         )
 
     def record(self, step: int) -> StepRecord:

@@ -61,7 +61,7 @@ MAIN_KEYS = {
     "play_steps",
     "view",
     "full_precision",
-    "log_loss",
+    "loss_scale",
 }
 BASIC_VIEWS = ("Forward pass", "Backward pass", "Update", "Explain a number", "Network & units")
 
@@ -146,8 +146,8 @@ def test_header_shapes_match_the_batch_and_the_network():
             assert rf"({shape[0]}\times{shape[1]})" in shown[name].latex, name
     shown = tables(show(at, "Update"))
     for name, shape in {"W1": (2, 3), "b1": (1, 3), "W2": (3, 1), "b2": (1, 1)}.items():
-        for part in ("before", "− η·∇", "after"):
-            assert shown[f"{name} {part}"].frame.shape == shape
+        for title in (f"{name} before", f"−η·∇{name} (the change)", f"{name} after"):
+            assert shown[title].frame.shape == shape
 
 
 def test_run_n_takes_n_steps_and_agrees_with_step():
@@ -202,7 +202,7 @@ def test_changing_the_learning_rate_keeps_training_going():
     grad = frame(show(at, "Backward pass"), "∇W1").to_numpy()
     shown = tables(show(at, "Update"))
     assert any("η = 0.1 " in str(c.value) for c in at.caption)
-    change = shown["W1 − η·∇"].frame.to_numpy()
+    change = shown["−η·∇W1 (the change)"].frame.to_numpy()
     np.testing.assert_allclose(change, -0.1 * grad, rtol=1e-12, atol=0)
     before, after = shown["W1 before"].frame.to_numpy(), shown["W1 after"].frame.to_numpy()
     np.testing.assert_allclose(after, before + change, rtol=1e-12, atol=1e-15)
@@ -430,10 +430,15 @@ def test_full_precision_toggle_changes_the_number_format():
     assert formats(at) == {"%.4g"}
 
 
-def test_log_scale_toggle_switches_the_loss_axis():
+def test_the_loss_axis_is_linear_log_or_chosen_by_the_spread_of_the_losses():
     at = run_n(new_app(), 20)
-    assert not any('"type": "log"' in spec for spec in chart_specs(at))
-    ok(at.toggle(key="log_loss").set_value(True).run())
+    assert not any('"type": "log"' in spec for spec in chart_specs(at))  # auto: one decade
+    ok(at.segmented_control(key="loss_scale").set_value("log").run())
+    assert sum('"type": "log"' in spec for spec in chart_specs(at)) == 1
+    ok(at.segmented_control(key="loss_scale").set_value("auto").run())
+    ok(at.selectbox(key="preset_choice").set_value("lr-too-high").run())
+    click(at, "btn_preset")
+    step(at, 3)  # the batch loss grows from about 1 to about 14,000: four decades
     assert sum('"type": "log"' in spec for spec in chart_specs(at)) == 1
 
 

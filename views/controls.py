@@ -44,30 +44,67 @@ def control_bar() -> None:
         st.caption("The fastest tick is 0.25 s so that a shared server keeps up with a class.")
 
 
-def status_line(trainer: Trainer, record: StepRecord | None) -> None:
-    """Step, position and losses; the metrics wrap onto more lines on a narrow screen."""
-    metrics = trainer.metrics()
+def status_line(trainer: Trainer, record: StepRecord | None, y_scale: float) -> None:
+    """Where training is and how good the network is, at the step shown: the latest, or the one
+    picked by time travel (then said so). The metrics wrap onto more lines on a narrow screen.
+
+    A step's batch loss is always the loss of its batch before its update: the loss whose
+    gradients the step follows, as the forward view and the loss chart show it."""
     row = st.container(horizontal=True, gap="large")
-    row.metric("Step", f"{trainer.step_count:,}", width="content")
+    latest = trainer.step_count
+    row.metric("Step", f"{latest:,}", width="content")
     if record is None:
         epoch, batch = trainer.next_position()
         row.metric("Epoch", f"{epoch}", width="content")
         row.metric("Next batch", f"{batch} of {trainer.plan.n_batches}", width="content")
         row.metric("Batch loss", "—", width="content")
+        metrics = trainer.metrics()
     else:
+        if record.step != latest:
+            row.metric(
+                "Shown step",
+                f"{record.step:,}",
+                width="content",
+                help="Time travel: every number below is of this step.",
+            )
         row.metric("Epoch", f"{record.epoch}", width="content")
         row.metric("Batch", f"{record.batch} of {record.n_batches}", width="content")
         row.metric(
             "Batch loss",
-            num(record.loss_after),
-            delta=f"{record.loss_after - record.loss_before:+.3g}",
+            num(record.loss_before),
+            delta=f"{record.loss_after - record.loss_before:+.3g} by the update",
             delta_color="inverse",
-            help="Loss of this batch after the update (the change is against the same batch "
-            "before it).",
+            help="The loss of this step's batch with the weights before the update (the loss "
+            "its gradients are of); the change is what the update did to the same batch.",
             width="content",
         )
-    row.metric("Train loss", num(metrics.train.loss), width="content")
-    row.metric("Test loss", num(metrics.test.loss), width="content")
+        metrics = trainer.metrics(record.params_after) if record.step != latest else None
+        metrics = metrics or trainer.metrics()
+    after = "" if record is None else f" after step {record.step:,}"
+    row.metric(
+        "Train loss",
+        num(metrics.train.loss),
+        width="content",
+        help=f"Over all training rows{after}.",
+    )
+    row.metric(
+        "Test loss",
+        num(metrics.test.loss),
+        width="content",
+        help=f"Over all test rows{after}; — when there are none.",
+    )
+    row.metric(
+        "RMSE train",
+        num(metrics.train.rmse * y_scale),
+        width="content",
+        help="Root mean squared error in the target's own units.",
+    )
+    row.metric(
+        "RMSE test",
+        num(metrics.test.rmse * y_scale),
+        width="content",
+        help="Root mean squared error in the target's own units.",
+    )
     row.metric("R² train", num(metrics.train.r2, 3), width="content")
     row.metric("R² test", num(metrics.test.r2, 3), width="content")
 

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.exercise import EXERCISE_KINDS, check_answer, make_exercise, solution
+from core.exercise import (
+    EXERCISE_KINDS,
+    accepted_note,
+    check_answer,
+    make_exercise,
+    solution,
+)
 from core.trainer import StepRecord
 from views import state
 from views.state import ANY_EXERCISE
 
-# Answers worked by hand from 6-digit inputs land well within 0.5 %; the tiny absolute tolerance
-# only rescues entries that are exactly 0.
+# The check accepts any answer the shown (rounded) numbers give, widened by 0.5 % for rounding
+# along the way; the tiny absolute tolerance only rescues entries that are exactly 0.
 REL_TOL, ABS_TOL = 5e-3, 1e-12
 
 
@@ -63,6 +69,7 @@ def exercise_view(rec: StepRecord, features: tuple[str, ...]) -> None:
     check = ex.check
     if check is not None:
         (st.success if check.correct else st.warning)(check.message)
+        st.caption(accepted_note(exercise, REL_TOL, ABS_TOL))
     if (check is not None and check.correct) or ex.revealed:
         worked = solution(rec, exercise)
         st.markdown("**Worked solution**")

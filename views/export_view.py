@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.export import (
+    SCRIPT_FILE_NAME,
     history_csv,
     reproduce_script,
     run_meta,
@@ -65,13 +66,13 @@ def export_view(rec: StepRecord, features: tuple[str, ...]) -> None:
         st.download_button(
             "Script that reproduces this run (Python + NumPy)",
             data=lambda: reproduce_script(experiment, trainer),
-            file_name="reproduce_backprop.py",
+            file_name=SCRIPT_FILE_NAME,
             mime="text/x-python",
             key="dl_script",
             icon=":material/code:",
         )
     st.caption(
         "The script embeds the training data as the network saw it (split and scaled), the "
-        "initial weights, the batch order rule and every step's learning rate; `python "
-        "reproduce_backprop.py` prints the same losses and final weights."
+        "initial weights, the batch order rule and every step's learning rate; "
+        f"`python {SCRIPT_FILE_NAME}` prints the same losses and final weights."
     )

@@ -7,42 +7,51 @@ import streamlit as st
 
 import charts
 from core.experiment import Experiment
-from core.network import forward
+from core.network import Params, forward
 from core.trainer import Trainer
 from views import state
 from views.render import show_chart
 
 
-def loss_panel(trainer: Trainer) -> None:
+def loss_panel(trainer: Trainer, shown_step: int) -> None:
     columns = trainer.history.columns()  # one pass over the history, not one per column
     steps = np.arange(1, len(trainer.history) + 1)
-    show_chart(
-        charts.loss_chart(
-            steps,
-            columns["batch_loss"],
-            columns["train_loss"],
-            columns["test_loss"],
-            log_scale=state.get().page.log_loss,
-        )
+    series = (columns["batch_loss"], columns["train_loss"], columns["test_loss"])
+    choice = state.get().page.loss_scale
+    log = choice == "log" or (choice == "auto" and charts.spans_decades(*series))
+    marked = shown_step if 0 < shown_step < trainer.step_count else None
+    show_chart(charts.loss_chart(steps, *series, log_scale=log, marked_step=marked))
+    st.segmented_control(
+        "Loss axis",
+        LOSS_SCALES,
+        format_func=LOSS_SCALES.get,
+        required=True,
+        help="Auto uses a log axis once the losses span more than two powers of ten.",
+        **state.bind("loss_scale"),
     )
-    st.toggle("Log scale", **state.bind("log_loss"))
     st.caption(
-        "Batch loss at every step (before its update); train and test loss over all rows at "
-        "the end of every epoch and after every button press or Play tick."
+        "Batch loss: the loss of each step's batch before its update. Train and test loss: over "
+        "all rows, at the end of every epoch and after every button press or Play tick."
     )
 
 
-def model_panel(experiment: Experiment, trainer: Trainer, batch_rows: np.ndarray | None) -> None:
-    """The model's prediction in the data's own units, over the training data."""
+LOSS_SCALES = {"auto": "auto", "linear": "linear", "log": "log"}
+
+
+def model_panel(experiment: Experiment, params: Params, batch_rows: np.ndarray | None) -> None:
+    """The prediction of the network with `params` (the shown step's) in the data's own units,
+    over the training data, with the shown step's batch marked."""
     ds, scaling = experiment.dataset, experiment.scaling
     X, y = experiment.split.X_train, experiment.split.y_train
     if ds.n_inputs == 2:
         g1, g2, G = charts.input_grid(X)
-        pred = scaling.inverse_y(forward(trainer.params, scaling.transform_X(G)).A2).ravel()
-        chart = charts.prediction_surface(g1, g2, pred, X, y, ds.feature_names, ds.target_name)
+        pred = scaling.inverse_y(forward(params, scaling.transform_X(G)).A2).ravel()
+        chart = charts.prediction_surface(
+            g1, g2, pred, X, y, ds.feature_names, ds.target_name, batch_rows=batch_rows
+        )
     elif ds.n_inputs == 1:
         g1, _, G = charts.input_grid(X)
-        pred = scaling.inverse_y(forward(trainer.params, scaling.transform_X(G)).A2).ravel()
+        pred = scaling.inverse_y(forward(params, scaling.transform_X(G)).A2).ravel()
         bx = by = None
         if batch_rows is not None:
             bx, by = X[batch_rows, 0], y[batch_rows, 0]
@@ -50,7 +59,7 @@ def model_panel(experiment: Experiment, trainer: Trainer, batch_rows: np.ndarray
             X[:, 0], y[:, 0], g1, pred, ds.feature_names[0], ds.target_name, batch_x=bx, batch_y=by
         )
     else:
-        yhat = scaling.inverse_y(forward(trainer.params, experiment.X_train).A2)
+        yhat = scaling.inverse_y(forward(params, experiment.X_train).A2)
         chart = charts.y_vs_yhat(y, yhat, ds.target_name)
     show_chart(chart)
 

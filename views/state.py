@@ -64,7 +64,7 @@ class PageChoices:
     follow_latest: bool = True
     pick_step: int = 1
     full_precision: bool = False
-    log_loss: bool = False
+    loss_scale: str = "auto"
     run_n: int = 100
     play_speed: str = "normal (0.5 s)"
     play_steps: int = 1

@@ -74,6 +74,10 @@ def backward_view(rec: StepRecord, feature_names: tuple[str, ...]) -> None:
     rows, hidden = batch_rows(rec), hidden_cols(rec)
     g = rec.grads
     st.latex(BACKWARD_LATEX)
+    st.caption(
+        "rowsum adds up a matrix's rows: the sum over the batch's m rows, so each bias gradient "
+        "is one number per unit."
+    )
     show_matrix(
         "δ2", "output error ∂L/∂Z2", r"\delta_2 = \tfrac{1}{m}(A_2 - y)", g.delta2, rows, ["δ2"]
     )
@@ -128,11 +132,10 @@ def update_view(rec: StepRecord, feature_names: tuple[str, ...]) -> None:
         st.markdown(f"#### {name}")
         st.latex(formula)
         rows, cols = labels[name]
-        for column, (title, M) in zip(
-            st.columns(3), (("before", before), ("− η·∇", change), ("after", after)), strict=True
-        ):
+        titles = (f"{name} before", f"−η·∇{name} (the change)", f"{name} after")
+        for column, title, M in zip(st.columns(3), titles, (before, change, after), strict=True):
             with column:
-                show_compact(f"{name} {title}", M, rows, cols)
+                show_compact(title, M, rows, cols)
 
 
 def show_compact(title: str, M: np.ndarray, rows: list[str], cols: list[str]) -> None:
