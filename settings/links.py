@@ -68,8 +68,9 @@ _MAX_RAW = 2_000  # longer values are refused before any parsing
 _SHOW_CHARS = 40
 _IGNORED_QUIETLY = frozenset({"embed", "embed_options"})  # Streamlit's own parameters
 
-_INT_RE = re.compile(r"[+-]?\d{1,15}(?:\.0*)?")
-_FLOAT_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,4})?")
+# ASCII digits only: Python's int() and float() also read "١٢" and "５０", which no link should.
+_INT_RE = re.compile(r"[+-]?[0-9]{1,15}(?:\.0*)?")
+_FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
@@ -208,6 +209,7 @@ def from_query(params: Mapping[str, str | list[str]]) -> Parsed:
 def _from_query(params: Mapping[str, str | list[str]]) -> Parsed:
     raw: dict[str, str] = {}
     unknown: list[str] = []
+    notices: list[str] = []
     for name, value in params.items():
         key = _KEY_OF.get(str(name))
         if key is None:
@@ -217,14 +219,18 @@ def _from_query(params: Mapping[str, str | list[str]]) -> Parsed:
         if isinstance(value, list | tuple):
             if not value:
                 continue
+            if len(value) > 1:
+                notices.append(
+                    f"Link setting “{name}” ({_LABELS[key]}) appears {len(value)} times; the "
+                    f"last value, “{_show(str(value[-1]))}”, is used."
+                )
             value = value[-1]
         raw[key] = str(value)
 
-    notices: list[str] = []
     if unknown:
         names = ", ".join(f"“{_show(n)}”" for n in unknown[:5])
         more = f" (and {len(unknown) - 5} more)" if len(unknown) > 5 else ""
-        notices.append(f"The link's unknown settings {names}{more} were ignored.")
+        notices.insert(0, f"The link's unknown settings {names}{more} were ignored.")
 
     def read(key: str, parse: Callable[[str], object], default: object) -> object:
         if key not in raw:

@@ -79,4 +79,6 @@ def test_a_one_row_test_set_shows_no_nan_as_a_result():
     step(at)
     shown = metrics(at)
     assert shown["Test loss"] != "nan" and math.isfinite(float(shown["Test loss"]))
-    assert shown["R² test"] == "—"  # R² of a single value is undefined, shown as a dash
+    assert (
+        shown["R² train · test"].split(" · ")[1] == "—"
+    )  # R² of a single value is undefined, shown as a dash

@@ -32,6 +32,7 @@ def test_xsrf_protection_stays_on_and_usage_statistics_off():
     assert config["server"]["enableXsrfProtection"] is True
     assert config["browser"]["gatherUsageStats"] is False
     assert config["server"]["maxUploadSize"] <= 200
+    assert config["client"]["showErrorDetails"] in ("type", "none")  # no tracebacks for visitors
 
 
 def test_column_names_from_a_file_are_shown_as_text_not_markup():

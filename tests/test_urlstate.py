@@ -340,9 +340,25 @@ def test_unknown_parameters_are_ignored_in_one_notice():
     assert "embed" not in parsed.notices[0]
 
 
-def test_repeated_parameters_use_the_last_value():
-    assert from_query({"h": ["2", "5"]}).values["n_hidden"] == 5
+def test_repeated_parameters_use_the_last_value_and_say_so():
+    parsed = from_query({"h": ["2", "5"]})
+    assert parsed.values["n_hidden"] == 5
+    assert parsed.notices == [
+        "Link setting “h” (hidden units) appears 2 times; the last value, “5”, is used."
+    ]
     assert from_query({"h": []}).values["n_hidden"] == URL_DEFAULTS["n_hidden"]
+    assert from_query({"h": ["4"]}).notices == []
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("m", "١٢٠"), ("m", "５０"), ("h", "３"), ("noise", "٠.١"), ("lr", "０.１")],
+)
+def test_digits_other_than_ascii_are_refused_with_a_notice(name, text):
+    parsed = from_query({name: text})
+    key = {"m": "gen_m", "h": "n_hidden", "noise": "gen_noise", "lr": "lr"}[name]
+    assert parsed.values[key] == URL_DEFAULTS[key]
+    assert len(parsed.notices) == 1 and f"“{name}”" in parsed.notices[0]
 
 
 def test_bad_hide_entries_are_dropped_with_a_notice():

@@ -94,19 +94,19 @@ def status_line(trainer: Trainer, record: StepRecord | None, y_scale: float) -> 
         help=f"Over all test rows{after}; — when there are none.",
     )
     row.metric(
-        "RMSE train",
-        num(metrics.train.rmse * y_scale),
+        "RMSE train · test",
+        f"{num(metrics.train.rmse * y_scale)} · {num(metrics.test.rmse * y_scale)}",
+        help="Root mean squared error over the training and the test rows, in the target's "
+        "own units.",
         width="content",
-        help="Root mean squared error in the target's own units.",
     )
     row.metric(
-        "RMSE test",
-        num(metrics.test.rmse * y_scale),
+        "R² train · test",
+        f"{num(metrics.train.r2, 3)} · {num(metrics.test.r2, 3)}",
+        help="The share of the target's variance the network explains (1 is perfect, 0 is no "
+        "better than the mean); — where it cannot be computed.",
         width="content",
-        help="Root mean squared error in the target's own units.",
     )
-    row.metric("R² train", num(metrics.train.r2, 3), width="content")
-    row.metric("R² test", num(metrics.test.r2, 3), width="content")
 
 
 def messages(trainer: Trainer) -> None:

@@ -135,7 +135,7 @@ def init_state() -> App:
     """The session's App: made once from the link (if it has settings), with its first run."""
     ss = st.session_state
     if "app" not in ss:
-        parsed = from_query(st.query_params.to_dict())
+        parsed = from_query({name: st.query_params.get_all(name) for name in st.query_params})
         app = App(config=config_from(parsed.values), link_notices=parsed.notices)
         app.config = _with_columns(app, app.config, fresh=not app.config.features)
         ss["app"] = app
