@@ -27,6 +27,8 @@ from settings.schema import (
     GENERATE,
     HIDE_SECTIONS,
     LR_OPTIONS,
+    MAX_ETA_RUNS,
+    MAX_ETA_STEPS,
     SAMPLE,
     SETTINGS,
     SOURCE_CODES,
@@ -80,6 +82,10 @@ UPLOAD_NOTE = (
 )
 _UPLOAD_TO_SAMPLE = "Uploaded data cannot travel in a link; the preset's sample dataset is used."
 UNREADABLE = "The link's settings could not be read, so the defaults are used."
+ETA_NOTE = (
+    f"This run changed η more than {MAX_ETA_RUNS} times; the link carries only the current η. "
+    "To reproduce the run exactly, download its script in the Export view."
+)
 
 
 class Parsed(NamedTuple):
@@ -97,8 +103,12 @@ class _Bad(Exception):
 
 
 def share_note(values: Mapping[str, object]) -> str | None:
-    """The sentence to show by a share link when the current data cannot travel in it."""
-    return UPLOAD_NOTE if values.get("source") == UPLOAD else None
+    """The sentence to show by a share link when part of the set-up cannot travel in it."""
+    if values.get("source") == UPLOAD:
+        return UPLOAD_NOTE
+    if len(values.get("eta") or ()) > MAX_ETA_RUNS:
+        return ETA_NOTE
+    return None
 
 
 def to_query(values: Mapping[str, object]) -> dict[str, str]:
@@ -117,6 +127,8 @@ def to_query(values: Mapping[str, object]) -> dict[str, str]:
             continue
         value = values[key]
         if key == "source" and value == UPLOAD:
+            continue
+        if key == "eta" and len(value) > MAX_ETA_RUNS:
             continue
         try:
             if not _same(key, value, URL_DEFAULTS[key] if key == "preset" else base[key]):
@@ -139,6 +151,8 @@ def to_query(values: Mapping[str, object]) -> dict[str, str]:
 
 
 def _same(key: str, value: object, default: object) -> bool:
+    if key == "eta":
+        return [tuple(run) for run in value] == [tuple(run) for run in default]
     if key in _FLOAT_KEYS:
         return float(value) == float(default)
     if key in ("features", "hide"):
@@ -147,6 +161,8 @@ def _same(key: str, value: object, default: object) -> bool:
 
 
 def _encode(key: str, value: object) -> str:
+    if key == "eta":
+        return ",".join(f"{int(count)}*{float_text(float(lr))}" for count, lr in value)
     if key in _BOOL_KEYS:
         return "1" if value else "0"
     if key in _INT_RANGES or key == "gen_inputs":
@@ -274,6 +290,7 @@ def _from_query(params: Mapping[str, str | list[str]]) -> Parsed:
     for key in _BOOL_KEYS:
         values[key] = read(key, _parse_bool, base[key])
     values["lr"] = _read_lr(raw, base, notices)
+    values["eta"] = read("eta", _parse_eta, base["eta"])
     values["hide"] = _read_hide(raw, base, notices)
     _read_columns(raw, base, values, notices)
     return Parsed({key: values[key] for key in SHARED_KEYS}, notices)
@@ -526,3 +543,21 @@ def _show_value(value: object) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "none"
     return str(value)
+
+
+def _parse_eta(text: str) -> tuple[tuple[int, float], ...]:
+    """ "120*0.5,30*0.1": the first 120 steps at η = 0.5, the next 30 at 0.1 (η as offered)."""
+    runs = []
+    for part in split_list(text.strip()) if text.strip() else []:
+        count_text, star, lr_text = part.partition("*")
+        if not star:
+            raise _Bad("is not a list of steps*η (e.g. 120*0.5,30*0.1)")
+        count, lr = _parse_int_text(count_text), _parse_float_text(lr_text)
+        if count < 1 or lr <= 0:
+            raise _Bad("has a count below 1 or an η not above 0")
+        if not math.isclose(nearest_lr(lr), lr, rel_tol=_TOLERANCE):
+            raise _Bad(f"has η = {_show(lr_text)}, not one of the learning rates offered")
+        runs.append((count, nearest_lr(lr)))
+    if len(runs) > MAX_ETA_RUNS or sum(count for count, _ in runs) > MAX_ETA_STEPS:
+        raise _Bad(f"is longer than {MAX_ETA_RUNS} changes or {MAX_ETA_STEPS:,} steps")
+    return tuple(runs)

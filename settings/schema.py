@@ -38,6 +38,8 @@ LR_OPTIONS: tuple[float, ...] = (
     *(0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0),
 )
 SEED_MAX = 1_000_000
+MAX_ETA_RUNS = 20  # the η changes a link carries (each a run of steps at one η)
+MAX_ETA_STEPS = 100_000  # a session's history holds at most this many steps
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,9 @@ class Config:
         widget="select_slider", section="training", link="lr", restarts=False,
         options=LR_OPTIONS, option_label=lambda v: f"{v:g}",
         help="Changing it does not restart training; each step records its own η.")
+    eta: tuple[tuple[int, float], ...] = _setting((), label="η of the first steps",
+        noun="η of the first steps", kind="schedule", widget="none", section="training",
+        link="eta", restarts=False)
     full_batch: bool = _setting(False, label="Full batch", noun="full batch", kind="bool",
         widget="toggle", section="training", link="full", restarts=True)
     batch_size: int = _setting(16, label="Batch size", noun="batch size", kind="int",
@@ -212,3 +217,39 @@ def changed(old: Config, new: Config, restarting_only: bool = False) -> list[str
         for key, s in SETTINGS.items()
         if getattr(old, key) != getattr(new, key) and (s.restarts or not restarting_only)
     ]
+
+
+def lr_segments(config: Config, first_step: int, n: int) -> list[tuple[int, float]]:
+    """The learning rates of steps first_step .. first_step + n - 1 as (count, η) runs: the
+    steps `config.eta` lists take its η, every later step `config.lr`."""
+    segments: list[tuple[int, float]] = []
+    end = first_step + n  # one past the last step
+    start = 1
+    for count, lr in config.eta:
+        lo, hi = max(first_step, start), min(end, start + count)
+        if hi > lo:
+            segments.append((hi - lo, lr))
+        start += count
+    if end > max(first_step, start):
+        segments.append((end - max(first_step, start), config.lr))
+    return segments
+
+
+def eta_runs(lrs: list[float] | tuple[float, ...], current: float) -> tuple[tuple[int, float], ...]:
+    """The η of the steps taken so far as (count, η) runs; () when every one was `current`."""
+    runs: list[tuple[int, float]] = []
+    for lr in (float(v) for v in lrs):
+        if runs and runs[-1][1] == lr:
+            runs[-1] = (runs[-1][0] + 1, lr)
+        else:
+            runs.append((1, lr))
+    return () if all(lr == current for _, lr in runs) else tuple(runs)
+
+
+def describe_eta(config: Config) -> str:
+    """The η schedule in words, e.g. "steps 1–120 at η = 0.5, then 0.1 from step 121"."""
+    parts, start = [], 1
+    for count, lr in config.eta:
+        parts.append(f"steps {start:,}–{start + count - 1:,} at η = {lr:g}")
+        start += count
+    return ", ".join(parts) + f", then {config.lr:g} from step {start:,}"

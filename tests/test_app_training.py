@@ -9,8 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from app_helpers import (
+    APP_FILE,
     BACKWARD,
     FORWARD,
+    TIMEOUT,
+    app_state,
     click,
     errors,
     explain_select,
@@ -29,6 +32,7 @@ from app_helpers import (
     tables,
     walk,
 )
+from streamlit.testing.v1 import AppTest
 
 SIDEBAR_KEYS = {
     "source",
@@ -460,3 +464,24 @@ def test_time_travel_shows_an_earlier_step_exactly():
     assert_same_tables(seen[2], snapshot(at))
     ok(at.toggle(key="follow_latest").set_value(True).run())
     assert_same_tables(seen[3], snapshot(at))
+
+
+def test_a_learning_rate_change_travels_in_the_link_and_a_link_replays_it():
+    at = run_n(new_app(), 5)
+    ok(at.select_slider(key="lr").set_value(0.1).run())
+    assert step_count(at) == 5  # η does not restart training
+    run_n(at, 3)
+    assert (at.query_params["eta"], at.query_params["lr"]) == ("5*0.5", "0.1")
+    lrs = app_state(at).run.trainer.history.column("lr").tolist()
+    assert lrs == [0.5] * 5 + [0.1] * 3
+
+    other = AppTest.from_file(str(APP_FILE), default_timeout=TIMEOUT)
+    other.query_params.update({"eta": "5*0.5", "lr": "0.1"})
+    ok(other.run())
+    run_n(other, 8)
+    assert app_state(other).run.trainer.history.column("lr").tolist() == lrs
+    np.testing.assert_array_equal(
+        app_state(other).run.trainer.history.param_matrix(),
+        app_state(at).run.trainer.history.param_matrix(),
+    )
+    assert any("steps 1–5 at η = 0.5, then 0.1 from step 6" in str(c.value) for c in other.caption)

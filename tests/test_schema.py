@@ -18,10 +18,13 @@ from settings.schema import (
     as_values,
     changed,
     config_from,
+    describe_eta,
+    eta_runs,
+    lr_segments,
     run_settings,
 )
 
-KINDS = {"int", "float", "bool", "choice", "columns", "sections", "preset"}
+KINDS = {"int", "float", "bool", "choice", "columns", "sections", "preset", "schedule"}
 WIDGETS = {"radio", "select", "segmented", "number", "slider", "toggle", "select_slider",
            "multiselect", "none"}  # fmt: skip
 
@@ -58,7 +61,7 @@ def test_presets_set_exactly_the_lesson_settings():
 
 def test_only_the_learning_rate_and_the_classroom_settings_keep_the_run():
     keep = {k for k, s in SETTINGS.items() if not s.restarts}
-    assert keep == {"lr", "preset", "present", "hide"}
+    assert keep == {"lr", "eta", "preset", "present", "hide"}
 
 
 def test_run_settings_are_the_settings_of_the_same_name():
@@ -99,3 +102,20 @@ def test_changed_names_settings_in_words():
 def test_the_defaults_travel_as_an_empty_link():
     assert to_query(as_values(DEFAULT)) == {}
     assert config_from(from_query({}).values) == DEFAULT
+
+
+def test_lr_segments_follow_the_eta_of_the_first_steps_then_the_current_eta():
+    config = config_from({"eta": ((3, 0.5), (2, 0.1)), "lr": 0.2})
+    assert lr_segments(config, 1, 10) == [(3, 0.5), (2, 0.1), (5, 0.2)]
+    assert lr_segments(config, 3, 2) == [(1, 0.5), (1, 0.1)]
+    assert lr_segments(config, 6, 4) == [(4, 0.2)]
+    assert lr_segments(DEFAULT, 1, 7) == [(7, 0.5)]
+    assert (
+        describe_eta(config) == "steps 1–3 at η = 0.5, steps 4–5 at η = 0.1, then 0.2 from step 6"
+    )
+
+
+def test_eta_runs_are_empty_when_every_step_used_the_current_eta():
+    assert eta_runs([0.5, 0.5], 0.5) == ()
+    assert eta_runs([0.5, 0.5, 0.1], 0.2) == ((2, 0.5), (1, 0.1))
+    assert eta_runs([], 0.2) == ()

@@ -94,7 +94,7 @@ def test_every_widget_key_travels_under_a_short_distinct_name():
         "source", "gen_name", "gen_inputs", "gen_m", "gen_noise", "gen_seed", "sample_name",
         "target", "features", "test_fraction", "split_seed", "standardise_inputs",
         "standardise_target", "n_hidden", "init_scheme", "init_scale", "init_seed", "batch_size",
-        "full_batch", "shuffle", "shuffle_seed", "lr", "preset", "present", "hide",
+        "full_batch", "shuffle", "shuffle_seed", "lr", "eta", "preset", "present", "hide",
     }  # fmt: skip
     assert set(SHARED_KEYS) == widgets == set(URL_DEFAULTS)
     names = list(QUERY_NAMES.values())
@@ -428,6 +428,7 @@ def valid_values(draw) -> dict[str, object]:
         rest = [c for c in columns if c != target]
         features = draw(st.lists(st.sampled_from(rest), min_size=1, max_size=4, unique=True))
     seed = st.integers(0, 1_000_000)
+    lrs = st.sampled_from(LR_OPTIONS)
     return {
         "preset": draw(st.none() | st.sampled_from(list(PRESETS))),
         "source": source,
@@ -452,6 +453,7 @@ def valid_values(draw) -> dict[str, object]:
         "shuffle": draw(st.booleans()),
         "shuffle_seed": draw(seed),
         "lr": draw(st.sampled_from(LR_OPTIONS)),
+        "eta": tuple(draw(st.lists(st.tuples(st.integers(1, 5_000), lrs), max_size=4))),
         "present": draw(st.booleans()),
         "hide": draw(st.lists(st.sampled_from(HIDE_SECTIONS), unique=True)),
     }
@@ -473,3 +475,30 @@ def test_round_trip_of_valid_values(values):
 def test_round_trip_keeps_odd_but_valid_floats():
     values = {**defaults(), "gen_noise": 0.1 + 0.2 - 0.3 + 0.1, "init_scale": math.pi}
     assert from_query(to_query(values)).values == values
+
+
+# ---- the η of the first steps ------------------------------------------------------------
+
+
+def test_eta_changes_travel_and_read_back():
+    values = {**defaults(), "eta": ((120, 0.5), (30, 0.1)), "lr": 0.2}
+    query = to_query(values)
+    assert query["eta"] == "120*0.5,30*0.1" and query["lr"] == "0.2"
+    assert from_query(query).values["eta"] == ((120, 0.5), (30, 0.1))
+    assert from_query(query).notices == []
+
+
+@pytest.mark.parametrize("bad", ["120", "0*0.5", "10*0.3", "10*-1", "x*0.5", "10*0.5,5"])
+def test_a_bad_eta_is_dropped_with_a_notice(bad):
+    parsed = from_query({"eta": bad})
+    assert parsed.values["eta"] == ()
+    assert len(parsed.notices) == 1 and "“eta”" in parsed.notices[0]
+
+
+def test_a_long_eta_history_stays_out_of_the_link_and_the_share_note_says_why():
+    runs = tuple((1, LR_OPTIONS[k % 2]) for k in range(25))
+    values = {**defaults(), "eta": runs}
+    assert "eta" not in to_query(values)
+    assert "more than 20 times" in share_note(values)
+    too_long = ",".join(f"1*{LR_OPTIONS[k % 2]:g}" for k in range(25))
+    assert from_query({"eta": too_long}).values["eta"] == ()

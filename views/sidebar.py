@@ -7,7 +7,15 @@ import streamlit as st
 from core.datasets import GENERATORS
 from core.loader import Table
 from core.samples import SAMPLES
-from settings.schema import GENERATE, SAMPLE, SETTINGS, UPLOAD, Config, gen_inputs_options, shown
+from settings.schema import (
+    SAMPLE,
+    SETTINGS,
+    UPLOAD,
+    Config,
+    describe_eta,
+    gen_inputs_options,
+    shown,
+)
 from settings.schema import scale_label as init_scale_label
 from views import state
 from views.classroom import classroom_section, hidden
@@ -37,6 +45,9 @@ def setting_widget(key: str, config: Config) -> None:
     """The widget of one setting, as its schema row says, plus what belongs right after it."""
     s = SETTINGS[key]
     if not shown(s, config):
+        return
+    if s.widget == "none":
+        AFTER.get(key, lambda _config: None)(config)
         return
     if key in ("target", "features"):
         _column_widget(key, config)
@@ -111,7 +122,17 @@ def _after_sample(config: Config) -> None:
         st.caption(inert(SAMPLES[config.sample_name].description))
 
 
-AFTER = {"source": _after_source, "gen_inputs": _after_gen_inputs, "sample_name": _after_sample}
+def _after_lr(config: Config) -> None:
+    if config.eta:
+        st.caption(f"η by step (from the link or earlier changes): {describe_eta(config)}.")
+
+
+AFTER = {
+    "source": _after_source,
+    "gen_inputs": _after_gen_inputs,
+    "sample_name": _after_sample,
+    "lr": _after_lr,
+}
 
 
 def table_summary(table: Table, name: str) -> str:
@@ -122,6 +143,3 @@ def table_summary(table: Table, name: str) -> str:
         names = ", ".join(inert(c) for c in table.non_numeric_columns)
         parts.append(f"text columns left out: {names}")
     return "; ".join(parts) + "."
-
-
-__all__ = ["GENERATE", "sidebar"]

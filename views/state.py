@@ -34,7 +34,9 @@ from settings.schema import (
     as_values,
     changed,
     config_from,
+    eta_runs,
     gen_inputs_options,
+    lr_segments,
     run_settings,
 )
 
@@ -186,6 +188,10 @@ def set_settings(values: dict[str, object]) -> None:
         new.source != old.source or new.sample_name != old.sample_name
     )
     new = _with_columns(app, new, fresh=data_changed)
+    if "lr" in values and "eta" not in values and app.run is not None:
+        # From now on this η: the link's (or earlier) η schedule shrinks to the steps taken.
+        lrs = app.run.trainer.history.column("lr")
+        new = config_from({"eta": eta_runs(list(lrs), new.lr)}, new)
     lesson_changed = new.preset is not None and any(k in LESSON_KEYS for k in values)
     if lesson_changed and as_values(new, LESSON_KEYS) != dict(PRESETS[new.preset].values):
         new = config_from({"preset": None}, new)
@@ -306,30 +312,34 @@ def sync_url() -> None:
 # ---- button callbacks ------------------------------------------------------------------------
 
 
-def _train(action) -> None:
+def _train(n: int) -> None:
+    """n steps, each with its learning rate (the link's η for the steps it lists)."""
     app = get()
     app.notice = ""
-    action(app.run.trainer, app.config.lr)
-    if app.run.trainer.stopped:
+    trainer = app.run.trainer
+    for count, lr in lr_segments(app.config, trainer.step_count + 1, n):
+        if trainer.run(count, lr) < count:
+            break
+    if trainer.stopped:
         app.playing = False
 
 
 def on_step() -> None:
-    _train(lambda t, lr: t.step(lr))
+    _train(1)
 
 
 def on_run_n() -> None:
-    n = max(1, min(int(get().page.run_n), MAX_RUN_STEPS))
-    _train(lambda t, lr: t.run(n, lr))
+    _train(max(1, min(int(get().page.run_n), MAX_RUN_STEPS)))
 
 
 def on_finish_epoch() -> None:
-    _train(lambda t, lr: t.finish_epoch(lr))
+    trainer = get().run.trainer
+    _, batch = trainer.next_position()
+    _train(trainer.plan.n_batches - batch + 1)
 
 
 def on_play_tick() -> None:
-    steps = int(get().page.play_steps)
-    _train(lambda t, lr: t.run(steps, lr))
+    _train(int(get().page.play_steps))
 
 
 def on_play() -> None:
