@@ -82,3 +82,16 @@ def test_a_one_row_test_set_shows_no_nan_as_a_result():
     assert (
         shown["R² train · test"].split(" · ")[1] == "—"
     )  # R² of a single value is undefined, shown as a dash
+
+
+def test_the_gradient_check_passes_raw_car_data_at_a_small_initialisation():
+    """Reported: raw inputs in the thousands made a fixed step h = 1e-5 fail right gradients."""
+    at = new_app()
+    ok(at.radio(key="source").set_value("Sample dataset").run())
+    ok(at.toggle(key="standardise_inputs").set_value(False).run())
+    ok(at.selectbox(key="init_scheme").set_value("normal").run())
+    ok(at.number_input(key="init_scale").set_value(0.01).run())
+    show(step(at), "Gradient check")
+    assert not errors(at)
+    (verdict,) = [str(s.value) for s in at.success]
+    assert "None fails." in verdict and "entries pass by relative error" in verdict
