@@ -14,6 +14,7 @@ from views.export_view import export_view
 from views.gradcheck_view import gradcheck_view
 from views.initlab_view import initlab_view
 from views.model_views import loss_panel, model_panel, network_view
+from views.press_counter import press_counter
 from views.sidebar import sidebar
 from views.step_views import backward_view, forward_view, update_view
 from views.timetravel import change_summary, picker, shown_step
@@ -62,6 +63,8 @@ def training_panel() -> None:
         state.on_play_tick()
     if (app.playing, app.page.play_speed) != app.page_timer:
         st.rerun()  # the panel's timer starts, stops or changes speed only with a full rerun
+    if not hidden("controls"):
+        press_counter()  # first: presses merged on the way are carried out before drawing
     trainer = app.run.trainer
     step = shown_step(trainer)
     record = trainer.record(step) if step else None

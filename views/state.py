@@ -10,6 +10,7 @@ callback. Nothing else reads a widget key. Buttons act in on_click callbacks.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +126,8 @@ class App:
     upload: Upload | None = None
     playing: bool = False
     page_timer: tuple = ()  # (playing, speed) of the last full run, which set the panel's timer
+    session_token: str = field(default_factory=lambda: secrets.token_hex(8))
+    presses: dict[str, int] = field(default_factory=dict)  # button key -> presses carried out
     notice: str = ""
     build_error: str = ""
     upload_error: str = ""
@@ -324,15 +327,23 @@ def _train(n: int) -> None:
         app.playing = False
 
 
+def _count(key: str) -> None:
+    presses = get().presses
+    presses[key] = presses.get(key, 0) + 1
+
+
 def on_step() -> None:
+    _count("btn_step")
     _train(1)
 
 
 def on_run_n() -> None:
+    _count("btn_run_n")
     _train(max(1, min(int(get().page.run_n), MAX_RUN_STEPS)))
 
 
 def on_finish_epoch() -> None:
+    _count("btn_epoch")
     trainer = get().run.trainer
     _, batch = trainer.next_position()
     _train(trainer.plan.n_batches - batch + 1)
