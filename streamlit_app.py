@@ -7,7 +7,7 @@ import streamlit as st
 from core.trainer import StepRecord
 from views import state
 from views.classroom import hidden, lesson_banner, link_notices, presenter_style
-from views.controls import control_bar, messages, status_line
+from views.controls import control_bar, messages, no_test_rows_note, status_line
 from views.exercise_view import exercise_view
 from views.explain_view import explain_view
 from views.export_view import export_view
@@ -72,6 +72,7 @@ def training_panel() -> None:
         control_bar()
     messages(trainer)
     status_line(trainer, record, app.run.experiment.scaling.y_scale)
+    no_test_rows_note(trainer, app.config.test_fraction)
     left, right = st.columns(2)
     with left:
         loss_panel(trainer, step)

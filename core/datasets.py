@@ -203,7 +203,8 @@ def split_train_test(X: Array, y: Array, test_fraction: float, seed: int) -> Spl
     """Shuffle rows with ``seed`` and hold out round(test_fraction * m) of them for testing.
 
     ``test_fraction`` must be in [0, 0.9]; 0 gives an empty test set of shape (0, n).
-    At least one row always stays in the training part. Rows appear in shuffled order.
+    At least one row always stays in the training part. Rows appear in shuffled order, except
+    when no row is held out: then they keep the order they came in.
     """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -220,7 +221,8 @@ def split_train_test(X: Array, y: Array, test_fraction: float, seed: int) -> Spl
 
     m = X.shape[0]
     n_test = min(round(fraction * m), m - 1)
-    order = np.random.default_rng(seed).permutation(m)
+    # Nothing held out: the rows keep their order, so a worked example's row 1 stays row 1.
+    order = np.random.default_rng(seed).permutation(m) if n_test else np.arange(m)
     test_idx, train_idx = order[:n_test], order[n_test:]
     return Split(X[train_idx], y[train_idx], X[test_idx], y[test_idx], train_idx, test_idx)
 

@@ -55,7 +55,7 @@ MAX_BYTES = MAX_UPLOAD_MB * BYTES_PER_MB
 SAMPLE_CHARS = 65_536  # the start of the file that is checked for binary data and line breaks
 UTF16_SNIFF_BYTES = 4_096
 MAX_COLUMNS = 1_000
-MIN_ROWS = 5
+MIN_ROWS = 1  # the seed's formulas hold for any m ≥ 1: a worked example may have one row
 MAX_FEATURES = 4
 MAX_ABS_VALUE = 1e150
 MAX_NAME_LENGTH = 100
@@ -474,7 +474,7 @@ def _require_two_numeric(numeric: list[str], text_columns: list[str]) -> None:
 def _too_few_rows_message(table: pd.DataFrame, kept: int, dropped: int) -> str:
     message = (
         f"Only {kept} row(s) have a number in every numeric column: too few rows to train "
-        f"(at least {MIN_ROWS} are needed)."
+        f"(at least {MIN_ROWS} {'is' if MIN_ROWS == 1 else 'are'} needed)."
     )
     if dropped:
         bad = (~np.isfinite(table.to_numpy())).sum(axis=0)

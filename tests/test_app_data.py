@@ -225,3 +225,19 @@ def test_an_upload_survives_a_trip_to_another_source():
     assert metrics(at)["Next batch"] == "1 of 2"
     step(at)
     assert list(frame(at, "X | y").columns) == ["x1 a", "x2 b", "y"]
+
+
+@pytest.mark.parametrize("rows", [1, 2, 4])
+def test_an_upload_of_a_few_rows_trains_with_all_of_them(rows):
+    at = source(new_app(), "Upload CSV")
+    data = "a,b,y\n" + "".join(f"{i},{2 * i + 1},{i % 3}\n" for i in range(rows))
+    upload(at, "tiny.csv", data.encode())
+    assert not errors(at)
+    step(at, 3)
+    assert step_count(at) == 3
+    train_rows = rows - round(0.2 * rows) if rows > 1 else 1
+    assert any(f"only {train_rows:,} training rows" in text for text in sidebar_captions(at))
+    assert tables(at)["X | y"].header_shape == (train_rows, 3)
+    if train_rows == rows:
+        assert metrics(at)["Test loss"] == "—"
+        assert any("No test rows" in str(c.value) for c in at.caption)

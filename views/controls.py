@@ -109,6 +109,18 @@ def status_line(trainer: Trainer, record: StepRecord | None, y_scale: float) -> 
     )
 
 
+def no_test_rows_note(trainer: Trainer, test_fraction: float) -> None:
+    """Say why the test metrics show a dash."""
+    if len(trainer.X_test) == 0:
+        rows = len(trainer.X)
+        why = (
+            "the test share is 0"
+            if test_fraction == 0
+            else (f"a test share of {test_fraction:g} of {rows:,} rows rounds to no row")
+        )
+        st.caption(f"No test rows ({why}), so the test metrics show —.")
+
+
 def messages(trainer: Trainer) -> None:
     app = state.get()
     if app.build_error:

@@ -127,7 +127,15 @@ def _after_lr(config: Config) -> None:
         st.caption(f"η by step (from the link or earlier changes): {describe_eta(config)}.")
 
 
+def _after_batch_size(config: Config) -> None:
+    run = state.get().run
+    if run is not None and not config.full_batch and run.experiment.batch_size < config.batch_size:
+        rows = run.experiment.batch_size
+        st.caption(f"There are only {rows:,} training rows, so every batch has all {rows:,}.")
+
+
 AFTER = {
+    "batch_size": _after_batch_size,
     "source": _after_source,
     "gen_inputs": _after_gen_inputs,
     "sample_name": _after_sample,
