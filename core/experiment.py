@@ -6,9 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.chalkboard import hand_params
 from core.datasets import Dataset, Scaling, Split, fit_scaling, split_train_test
 from core.network import init_params
 from core.trainer import Trainer
+
+HAND = "hand"  # the initialisation scheme of weights typed in by hand
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class RunSettings:
     batch_size: int | None = 16  # None: full batch, every training row in every step
     shuffle: bool = True
     shuffle_seed: int = 0
+    # With init_scheme "hand": the initial weights, flat as W1 (row by row), b1, W2, b2.
+    init_weights: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -49,9 +54,11 @@ class Experiment:
 
     def new_trainer(self) -> Trainer:
         s = self.settings
-        params = init_params(
-            s.init_scheme, self.X_train.shape[1], s.n_hidden, s.init_seed, s.init_scale
-        )
+        n_in = self.X_train.shape[1]
+        if s.init_scheme == HAND:
+            params = hand_params(s.init_weights or (), n_in, s.n_hidden)
+        else:
+            params = init_params(s.init_scheme, n_in, s.n_hidden, s.init_seed, s.init_scale)
         return Trainer(
             self.X_train,
             self.y_train,

@@ -19,7 +19,7 @@ from functools import cache
 from typing import NamedTuple
 
 from core.datasets import GENERATORS
-from core.network import INIT_SCHEMES, MAX_INPUTS
+from core.network import MAX_INPUTS
 from core.samples import SAMPLES, load_sample
 from settings.presets import PRESETS
 from settings.schema import (
@@ -32,6 +32,7 @@ from settings.schema import (
     SAMPLE,
     SETTINGS,
     SOURCE_CODES,
+    TYPED,
     UPLOAD,
     as_values,
 )
@@ -82,6 +83,13 @@ UPLOAD_NOTE = (
 )
 _UPLOAD_TO_SAMPLE = "Uploaded data cannot travel in a link; the preset's sample dataset is used."
 UNREADABLE = "The link's settings could not be read, so the defaults are used."
+MAX_LINK_ROWS = 20  # a typed-in table travels in a link up to this many rows
+MAX_LINK_WEIGHTS = 4 * 8 + 8 + 8 + 1  # the largest network's parameters
+ROWS_NOTE = (
+    f"The typed-in table has more than {MAX_LINK_ROWS} rows, too many for a link; whoever opens "
+    "it gets the worked example's rows instead. Share the table as a CSV (Export, matrices of a "
+    "full-batch step) or a sample dataset."
+)
 ETA_NOTE = (
     f"This run changed η more than {MAX_ETA_RUNS} times; the link carries only the current η. "
     "To reproduce the run exactly, download its script in the Export view."
@@ -106,6 +114,8 @@ def share_note(values: Mapping[str, object]) -> str | None:
     """The sentence to show by a share link when part of the set-up cannot travel in it."""
     if values.get("source") == UPLOAD:
         return UPLOAD_NOTE
+    if values.get("source") == TYPED and len(values.get("typed_rows") or ()) > MAX_LINK_ROWS:
+        return ROWS_NOTE
     if len(values.get("eta") or ()) > MAX_ETA_RUNS:
         return ETA_NOTE
     return None
@@ -130,6 +140,8 @@ def to_query(values: Mapping[str, object]) -> dict[str, str]:
             continue
         if key == "eta" and len(value) > MAX_ETA_RUNS:
             continue
+        if key == "typed_rows" and len(value) > MAX_LINK_ROWS:
+            continue
         try:
             if not _same(key, value, URL_DEFAULTS[key] if key == "preset" else base[key]):
                 query[name] = _encode(key, value)
@@ -151,6 +163,8 @@ def to_query(values: Mapping[str, object]) -> dict[str, str]:
 
 
 def _same(key: str, value: object, default: object) -> bool:
+    if key in ("typed_columns", "typed_rows", "init_weights"):
+        return _plain(value) == _plain(default)
     if key == "eta":
         return [tuple(run) for run in value] == [tuple(run) for run in default]
     if key in _FLOAT_KEYS:
@@ -161,6 +175,12 @@ def _same(key: str, value: object, default: object) -> bool:
 
 
 def _encode(key: str, value: object) -> str:
+    if key == "typed_columns":
+        return join_list([str(name) for name in value])
+    if key == "typed_rows":
+        return ";".join(",".join(float_text(float(v)) for v in row) for row in value)
+    if key == "init_weights":
+        return ",".join(float_text(float(v)) for v in value)
     if key == "eta":
         return ",".join(f"{int(count)}*{float_text(float(lr))}" for count, lr in value)
     if key in _BOOL_KEYS:
@@ -275,7 +295,9 @@ def _from_query(params: Mapping[str, str | list[str]]) -> Parsed:
     values["gen_name"] = read("gen_name", _choice(GENERATORS, "function"), base["gen_name"])
     values["sample_name"] = read("sample_name", _choice(SAMPLES, "sample"), base["sample_name"])
     values["init_scheme"] = read(
-        "init_scheme", _choice(INIT_SCHEMES, "initialisation"), base["init_scheme"]
+        "init_scheme",
+        _choice(SETTINGS["init_scheme"].options, "initialisation"),
+        base["init_scheme"],
     )
 
     supported = GENERATORS[values["gen_name"]].n_inputs
@@ -291,6 +313,16 @@ def _from_query(params: Mapping[str, str | list[str]]) -> Parsed:
         values[key] = read(key, _parse_bool, base[key])
     values["lr"] = _read_lr(raw, base, notices)
     values["eta"] = read("eta", _parse_eta, base["eta"])
+    values["typed_columns"] = read("typed_columns", _parse_names, base["typed_columns"])
+    values["typed_rows"] = read("typed_rows", _parse_rows, base["typed_rows"])
+    values["init_weights"] = read("init_weights", _parse_weights, base["init_weights"])
+    if len(values["typed_rows"]) and len(values["typed_rows"][0]) != len(values["typed_columns"]):
+        notices.append(
+            "Link settings “rows” and “cols” do not fit together (another number of cells "
+            "than columns); using the worked example's table."
+        )
+        values["typed_columns"] = URL_DEFAULTS["typed_columns"]
+        values["typed_rows"] = URL_DEFAULTS["typed_rows"]
     values["hide"] = _read_hide(raw, base, notices)
     _read_columns(raw, base, values, notices)
     return Parsed({key: values[key] for key in SHARED_KEYS}, notices)
@@ -318,7 +350,7 @@ def _parse_source(text: str) -> str:
     for label, code in SOURCE_CODES.items():
         if wanted in (code, label.lower()):
             return label
-    raise _Bad("is not a data source (generate or sample)")
+    raise _Bad("is not a data source (generate, sample or typed)")
 
 
 def _choice(options: Mapping[str, object] | tuple[str, ...], what: str) -> Callable[[str], str]:
@@ -561,3 +593,33 @@ def _parse_eta(text: str) -> tuple[tuple[int, float], ...]:
     if len(runs) > MAX_ETA_RUNS or sum(count for count, _ in runs) > MAX_ETA_STEPS:
         raise _Bad(f"is longer than {MAX_ETA_RUNS} changes or {MAX_ETA_STEPS:,} steps")
     return tuple(runs)
+
+
+def _plain(value: object) -> object:
+    """Tuples and lists alike, for comparing a value with its default."""
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _parse_names(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in split_list(text))
+    if not 2 <= len(names) <= MAX_FEATURES + 1 or not all(names) or len(set(names)) < len(names):
+        raise _Bad(f"is not 2 to {MAX_FEATURES + 1} distinct column names")
+    return names
+
+
+def _parse_rows(text: str) -> tuple[tuple[float, ...], ...]:
+    rows = [row.split(",") for row in text.split(";")] if text.strip() else []
+    if not 1 <= len(rows) <= MAX_LINK_ROWS:
+        raise _Bad(f"is not 1 to {MAX_LINK_ROWS} rows")
+    if len({len(row) for row in rows}) != 1:
+        raise _Bad("has rows of different lengths")
+    return tuple(tuple(_parse_float_text(cell) for cell in row) for row in rows)
+
+
+def _parse_weights(text: str) -> tuple[float, ...]:
+    cells = text.split(",") if text.strip() else []
+    if len(cells) > MAX_LINK_WEIGHTS:
+        raise _Bad(f"has more than {MAX_LINK_WEIGHTS} numbers")
+    return tuple(_parse_float_text(cell) for cell in cells)

@@ -96,9 +96,38 @@ PRESETS: dict[str, Preset] = {
         full_batch=True,
         lr=0.2,
     ),
+    "worked-example": _preset(
+        "A worked example by hand",
+        """Two rows typed in, x = (1, 0) with y = 1 and x = (0, 1) with y = 0, and round starting
+        weights: W1 has the rows (0.5, −0.5, 1) and (1, 0.5, −0.5), W2 = (1, −1, 0.5), both
+        biases 0, and η = 0.5. Press Step once and check with a calculator: A1's first row is
+        (0.6225, 0.3775, 0.7311), A2 = (0.6104, 0.2974), the loss 0.06004, δ2 = (−0.1948,
+        0.1487) and ∇b2 = −0.04609.""",
+        1,
+        source="Type in",
+        typed_columns=("x1", "x2", "y"),
+        typed_rows=((1.0, 0.0, 1.0), (0.0, 1.0, 0.0)),
+        init_scheme="hand",
+        init_weights=(0.5, -0.5, 1.0, 1.0, 0.5, -0.5, 0.0, 0.0, 0.0, 1.0, -1.0, 0.5, 0.0),
+        standardise_inputs=False,
+        standardise_target=False,
+        test_fraction=0.0,
+        full_batch=True,
+        shuffle=False,
+    ),
 }
 
 
 def preset_values(name: str) -> dict[str, object]:
     """A fresh dict of the preset's settings plus ``"preset": name`` (KeyError if unknown)."""
     return {**PRESETS[name].values, "preset": name}
+
+
+def still_applies(name: str, values: Mapping[str, object]) -> bool:
+    """Whether settings `values` are still lesson `name`'s: every setting it fixes is as it
+    set it (a target and features the lesson leaves to the data's defaults may be anything)."""
+    return all(
+        values[key] == value
+        for key, value in PRESETS[name].values.items()
+        if not (key in ("target", "features") and not value)
+    )

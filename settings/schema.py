@@ -14,13 +14,13 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from core.datasets import GENERATORS
-from core.experiment import RunSettings
+from core.experiment import HAND, RunSettings
 from core.network import INIT_SCHEMES, MAX_HIDDEN, MAX_INPUTS
 from core.samples import SAMPLES
 
-GENERATE, SAMPLE, UPLOAD = "Generate", "Sample dataset", "Upload CSV"
-SOURCES = (GENERATE, SAMPLE, UPLOAD)
-SOURCE_CODES = {GENERATE: "generate", SAMPLE: "sample", UPLOAD: "upload"}
+GENERATE, SAMPLE, UPLOAD, TYPED = "Generate", "Sample dataset", "Upload CSV", "Type in"
+SOURCES = (GENERATE, SAMPLE, UPLOAD, TYPED)
+SOURCE_CODES = {GENERATE: "generate", SAMPLE: "sample", UPLOAD: "upload", TYPED: "typed"}
 HIDE_SECTIONS = ("data", "network", "training", "controls")
 SECTIONS = ("data", "network", "training", "classroom")
 LESSON_SECTIONS = ("data", "network", "training")  # what a preset sets and a run is made of
@@ -32,7 +32,11 @@ SCHEME_LABELS = {
     "normal": "Normal(0, σ²)",
     "xavier": "Xavier / Glorot",
     "he": "He",
+    HAND: "By hand",
 }
+# The worked example a new "Type in" table starts from: two rows of x1, x2 and y.
+EXAMPLE_COLUMNS = ("x1", "x2", "y")
+EXAMPLE_ROWS = ((1.0, 0.0, 1.0), (0.0, 1.0, 0.0))
 LR_OPTIONS: tuple[float, ...] = (
     *(1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05),
     *(0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0),
@@ -114,6 +118,12 @@ class Config:
     features: tuple[str, ...] = _setting((), label=f"Features (1 to {MAX_INPUTS})",
         noun="features", kind="columns", widget="multiselect", section="data", link="feat",
         restarts=True, low=1, high=MAX_INPUTS, shown=lambda c: c.source != GENERATE)
+    typed_columns: tuple[str, ...] = _setting(EXAMPLE_COLUMNS, label="Column names",
+        noun="typed column names", kind="names", widget="none", section="data", link="cols",
+        restarts=True, shown=_is("source", TYPED))
+    typed_rows: tuple[tuple[float, ...], ...] = _setting(EXAMPLE_ROWS, label="Rows",
+        noun="typed rows", kind="rows", widget="none", section="data", link="rows",
+        restarts=True, shown=_is("source", TYPED))
     test_fraction: float = _setting(0.2, label="Test share", noun="test share", kind="float",
         widget="slider", section="data", link="test", restarts=True, low=0.0, high=0.5,
         step=0.05, snap=True)
@@ -130,11 +140,15 @@ class Config:
         widget="slider", section="network", link="h", restarts=True, low=1, high=MAX_HIDDEN)
     init_scheme: str = _setting("xavier", label="Initialisation", noun="initialisation",
         kind="choice", widget="select", section="network", link="init", restarts=True,
-        options=INIT_SCHEMES, option_label=SCHEME_LABELS.__getitem__)
+        options=(*INIT_SCHEMES, HAND), option_label=SCHEME_LABELS.__getitem__)
     init_scale: float = _setting(0.1, label="Scale", noun="initial weight scale", kind="float",
         widget="number", section="network", link="scale", restarts=True, low=0.0, high=100.0,
         step=0.05, number_format="%.3f", shown=lambda c: c.init_scheme in SCALED_SCHEMES)
-    init_seed: int = _seed("Weight seed", "weight seed", "network", "wseed")
+    init_seed: int = _seed("Weight seed", "weight seed", "network", "wseed",
+        shown=lambda c: c.init_scheme != HAND)
+    init_weights: tuple[float, ...] = _setting((), label="Weights by hand",
+        noun="weights by hand", kind="weights", widget="none", section="network", link="w",
+        restarts=True, shown=_is("init_scheme", HAND))
     # training
     lr: float = _setting(0.5, label="Learning rate η", noun="learning rate", kind="choice",
         widget="select_slider", section="training", link="lr", restarts=False,
@@ -169,7 +183,9 @@ SETTINGS: dict[str, Setting] = {
     f.name: Setting(key=f.name, default=f.default, **f.metadata["setting"]) for f in fields(Config)
 }
 LESSON_KEYS: tuple[str, ...] = tuple(k for k, s in SETTINGS.items() if s.section in LESSON_SECTIONS)
-LIST_KEYS = frozenset(k for k, s in SETTINGS.items() if s.widget == "multiselect")
+LIST_KEYS = frozenset(
+    k for k, s in SETTINGS.items() if s.widget == "multiselect" or s.kind == "names"
+)
 DEFAULT = Config()
 
 
@@ -178,8 +194,17 @@ def config_from(values: Mapping[str, object], base: Config = DEFAULT) -> Config:
     unknown = set(values) - set(SETTINGS)
     if unknown:
         raise KeyError(f"Unknown settings: {sorted(unknown)}")
-    fixed = {k: tuple(v) if k in LIST_KEYS else v for k, v in values.items()}
-    return replace(base, **fixed)
+    return replace(base, **{k: _typed(k, v) for k, v in values.items()})
+
+
+def _typed(key: str, value: object) -> object:
+    """A setting's value in its record's form: tuples, never lists (a Config is hashable)."""
+    kind = SETTINGS[key].kind
+    if kind in ("rows", "schedule"):
+        return tuple(tuple(row) for row in value)  # type: ignore[union-attr]
+    if key in LIST_KEYS or kind == "weights":
+        return tuple(value)  # type: ignore[arg-type]
+    return value
 
 
 def as_values(config: Config, keys: tuple[str, ...] | None = None) -> dict[str, object]:
@@ -206,6 +231,7 @@ def run_settings(config: Config) -> RunSettings:
     """What the engine needs to build a run (the data aside), from the settings of that name."""
     values = {f.name: getattr(config, f.name) for f in fields(RunSettings)}
     values["init_scale"] = config.init_scale if config.init_scheme in SCALED_SCHEMES else None
+    values["init_weights"] = config.init_weights if config.init_scheme == HAND else None
     values["batch_size"] = None if config.full_batch else config.batch_size
     return RunSettings(**values)
 

@@ -33,6 +33,8 @@ def test_a_preset_sets_its_values_and_shows_its_lesson(name):
     apply_preset(at, name)
     preset = PRESETS[name]
     for key, value in preset.values.items():
+        if key in ("target", "features") and not value:
+            continue  # left to the data's own defaults
         expected = tuple(value) if isinstance(value, list) else value
         assert setting(at, key) == expected, key
     assert at.number_input(key="run_n").value == preset.suggested_steps

@@ -24,7 +24,8 @@ from settings.schema import (
     run_settings,
 )
 
-KINDS = {"int", "float", "bool", "choice", "columns", "sections", "preset", "schedule"}
+KINDS = {"int", "float", "bool", "choice", "columns", "sections", "preset", "schedule", "names",
+         "rows", "weights"}  # fmt: skip
 WIDGETS = {"radio", "select", "segmented", "number", "slider", "toggle", "select_slider",
            "multiselect", "none"}  # fmt: skip
 
@@ -67,9 +68,9 @@ def test_only_the_learning_rate_and_the_classroom_settings_keep_the_run():
 def test_run_settings_are_the_settings_of_the_same_name():
     settings = run_settings(DEFAULT)
     for f in fields(RunSettings):
-        if f.name != "init_scale":
+        if f.name not in ("init_scale", "init_weights"):
             assert getattr(settings, f.name) == getattr(DEFAULT, f.name), f.name
-    assert settings.init_scale is None  # Xavier takes no scale
+    assert settings.init_scale is None and settings.init_weights is None  # Xavier: neither
 
 
 def test_full_batch_is_none_not_a_large_number():

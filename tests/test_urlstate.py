@@ -95,6 +95,7 @@ def test_every_widget_key_travels_under_a_short_distinct_name():
         "target", "features", "test_fraction", "split_seed", "standardise_inputs",
         "standardise_target", "n_hidden", "init_scheme", "init_scale", "init_seed", "batch_size",
         "full_batch", "shuffle", "shuffle_seed", "lr", "eta", "preset", "present", "hide",
+        "typed_columns", "typed_rows", "init_weights",
     }  # fmt: skip
     assert set(SHARED_KEYS) == widgets == set(URL_DEFAULTS)
     names = list(QUERY_NAMES.values())
@@ -454,6 +455,11 @@ def valid_values(draw) -> dict[str, object]:
         "shuffle_seed": draw(seed),
         "lr": draw(st.sampled_from(LR_OPTIONS)),
         "eta": tuple(draw(st.lists(st.tuples(st.integers(1, 5_000), lrs), max_size=4))),
+        "typed_columns": ["x1", "x2", "y"],
+        "typed_rows": tuple(
+            draw(st.lists(st.tuples(*[st.floats(-1e6, 1e6)] * 3), min_size=1, max_size=20))
+        ),
+        "init_weights": tuple(draw(st.lists(st.floats(-100, 100), max_size=13))),
         "present": draw(st.booleans()),
         "hide": draw(st.lists(st.sampled_from(HIDE_SECTIONS), unique=True)),
     }

@@ -5,11 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from core.datasets import GENERATORS
+from core.experiment import HAND
 from core.loader import Table
 from core.samples import SAMPLES
 from settings.schema import (
     SAMPLE,
     SETTINGS,
+    TYPED,
     UPLOAD,
     Config,
     describe_eta,
@@ -18,6 +20,7 @@ from settings.schema import (
 )
 from settings.schema import scale_label as init_scale_label
 from views import state
+from views.chalkboard import hand_weights_editor, typed_data_editor
 from views.classroom import classroom_section, hidden
 from views.text import inert
 
@@ -96,6 +99,8 @@ def _column_widget(key: str, config: Config) -> None:
 
 
 def _after_source(config: Config) -> None:
+    if config.source == TYPED:
+        typed_data_editor(config)
     if config.source != UPLOAD:
         return
     app = state.get()
@@ -134,7 +139,13 @@ def _after_batch_size(config: Config) -> None:
         st.caption(f"There are only {rows:,} training rows, so every batch has all {rows:,}.")
 
 
+def _after_init_scheme(config: Config) -> None:
+    if config.init_scheme == HAND:
+        hand_weights_editor(config)
+
+
 AFTER = {
+    "init_scheme": _after_init_scheme,
     "batch_size": _after_batch_size,
     "source": _after_source,
     "gen_inputs": _after_gen_inputs,

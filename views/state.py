@@ -16,20 +16,24 @@ from typing import Any
 
 import streamlit as st
 
+from core.chalkboard import typed_table
 from core.datasets import Dataset, generate
-from core.experiment import Experiment, RunSettings, prepare
+from core.experiment import HAND, Experiment, RunSettings, prepare
 from core.explain import EXPLAINABLE
 from core.initlab import LabRun
 from core.loader import DataError, Table, default_columns, read_table, to_dataset
+from core.network import MAX_INPUTS, init_params
 from core.samples import SAMPLES, load_sample
 from core.trainer import Trainer
 from settings.links import from_query, to_query
-from settings.presets import PRESETS
+from settings.presets import PRESETS, still_applies
 from settings.schema import (
+    DEFAULT,
     GENERATE,
     LESSON_KEYS,
     SAMPLE,
     SETTINGS,
+    TYPED,
     UPLOAD,
     Config,
     as_values,
@@ -41,6 +45,14 @@ from settings.schema import (
     run_settings,
 )
 
+# A typed-in example starts as on the board: raw numbers, every row in every step, in order.
+CHALKBOARD = {
+    "standardise_inputs": False,
+    "standardise_target": False,
+    "test_fraction": 0.0,
+    "full_batch": True,
+    "shuffle": False,
+}
 PLAY_INTERVALS = {"slow (1 s)": 1.0, "normal (0.5 s)": 0.5, "fast (0.25 s)": 0.25}
 PLAY_STEPS = (1, 5, 25, 100)
 MAX_RUN_STEPS = 20_000  # one press stays within a few seconds
@@ -80,6 +92,7 @@ class PageChoices:
     ex_answer: str = ""
     lab_choices: list[str] = field(default_factory=lambda: list(DEFAULT_LAB_CHOICES))
     lab_steps: int = 300
+    weights_draft: tuple[float, ...] = ()  # the hand-weights editors' numbers, once valid
 
 
 @dataclass(frozen=True)
@@ -147,6 +160,13 @@ def init_state() -> App:
     app: App = ss["app"]
     if app.run is None:
         sync_run()
+        if app.run is None and requested_data_key(app) is not None:  # the link's set-up failed
+            app.link_notices.append(
+                f"The link's set-up could not be used: {app.build_error} The default set-up is "
+                "used instead."
+            )
+            app.config = DEFAULT
+            sync_run()
     return app
 
 
@@ -161,20 +181,25 @@ def trainer() -> Trainer:
 # ---- widgets bound to the app state -----------------------------------------------------------
 
 
-def bind(name: str, key: str | None = None, then=None, value: Any = None) -> dict[str, Any]:
+def bind(
+    name: str, key: str | None = None, then=None, value: Any = None, transform=None
+) -> dict[str, Any]:
     """Keyword arguments for the widget of setting or page choice `name` (its key is `key`,
-    by default the name): the widget shows the app's value, and a change is copied back."""
+    by default the name): the widget shows the app's value (or `value`), and a change is copied
+    back (through `transform`, which turns the widget's value into settings, if given)."""
     key = key or name
     app = get()
     if value is None:
         value = getattr(app.config if name in SETTINGS else app.page, name)
     st.session_state[key] = list(value) if isinstance(value, tuple) else value
-    return {"key": key, "on_change": _copy_back, "args": (name, key, then)}
+    return {"key": key, "on_change": _copy_back, "args": (name, key, then, transform)}
 
 
-def _copy_back(name: str, key: str, then) -> None:
+def _copy_back(name: str, key: str, then, transform) -> None:
     value = st.session_state[key]
-    if name in SETTINGS:
+    if transform is not None:
+        set_settings(transform(value))
+    elif name in SETTINGS:
         set_settings({name: value})
     else:
         setattr(get().page, name, value)
@@ -190,13 +215,17 @@ def set_settings(values: dict[str, object]) -> None:
     data_changed = any(k in values for k in ("source", "sample_name")) and (
         new.source != old.source or new.sample_name != old.sample_name
     )
+    if values.get("source") == TYPED and old.source != TYPED:
+        new = config_from(CHALKBOARD, new)
     new = _with_columns(app, new, fresh=data_changed)
+    chosen_now = new.init_scheme == HAND != old.init_scheme and "init_weights" not in values
+    new = _with_hand_weights(app, new, fresh=chosen_now)
     if "lr" in values and "eta" not in values and app.run is not None:
         # From now on this η: the link's (or earlier) η schedule shrinks to the steps taken.
         lrs = app.run.trainer.history.column("lr")
         new = config_from({"eta": eta_runs(list(lrs), new.lr)}, new)
     lesson_changed = new.preset is not None and any(k in LESSON_KEYS for k in values)
-    if lesson_changed and as_values(new, LESSON_KEYS) != dict(PRESETS[new.preset].values):
+    if lesson_changed and not still_applies(new.preset, as_values(new, LESSON_KEYS)):
         new = config_from({"preset": None}, new)
     app.config = new
 
@@ -217,15 +246,39 @@ def _with_columns(app: App, config: Config, fresh: bool) -> Config:
             if config.source == SAMPLE:
                 spec = SAMPLES[config.sample_name]
                 target, features = spec.target, list(spec.features)
+            elif config.source == TYPED:  # as on the board: y last, every other column an input
+                target, features = columns[-1], columns[:-1][:MAX_INPUTS]
             else:
                 target, features = default_columns(table)
         values.update(target=target, features=features)
     return config_from(values, config) if values else config
 
 
+def _with_hand_weights(app: App, config: Config, fresh: bool) -> Config:
+    """Weights by hand that fit the network: when first chosen, the current run's initial
+    weights (so a teacher edits from there); when the network's size changed, the scheme's."""
+    if config.init_scheme != HAND:
+        return config
+    n_in = config.gen_inputs if config.source == GENERATE else max(1, len(config.features))
+    size = n_in * config.n_hidden + 2 * config.n_hidden + 1
+    if not fresh and len(config.init_weights) == size:
+        return config
+    run = app.run
+    if run is not None and run.trainer.history.initial.flat().size == size:
+        flat = run.trainer.history.initial.flat()
+    else:
+        flat = init_params("xavier", n_in, config.n_hidden, config.init_seed).flat()
+    return config_from({"init_weights": tuple(float(v) for v in flat)}, config)
+
+
 def current_table(app: App, config: Config) -> Table | None:
     if config.source == SAMPLE:
         return sample_table(config.sample_name)
+    if config.source == TYPED:
+        try:
+            return typed_table(config.typed_columns, config.typed_rows)
+        except DataError:
+            return None
     if config.source == UPLOAD and app.upload is not None:
         return app.upload.table
     return None
@@ -249,6 +302,8 @@ def requested_data_key(app: App) -> tuple | None:
         if app.upload is None:
             return None
         return (UPLOAD, app.upload.name, app.upload.digest, c.target, tuple(c.features))
+    if c.source == TYPED:
+        return (TYPED, "typed-in table", c.typed_columns, c.typed_rows, c.target, c.features)
     return (SAMPLE, c.sample_name, c.target, tuple(c.features))
 
 
@@ -256,7 +311,9 @@ def _dataset(app: App, key: tuple) -> Dataset:
     c = app.config
     if key[0] == "generate":
         return generate(c.gen_name, c.gen_m, c.gen_noise, c.gen_seed, c.gen_inputs)
-    table = current_table(app, c)
+    # A typed-in table is built again here so that a bad cell raises with its row and column.
+    typed = key[0] == TYPED
+    table = typed_table(c.typed_columns, c.typed_rows) if typed else current_table(app, c)
     return to_dataset(table, c.target, list(c.features), source=key[1])
 
 
