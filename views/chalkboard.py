@@ -36,7 +36,7 @@ def typed_data_editor(config: Config) -> None:
     edited = st.data_editor(
         frame,
         num_rows="dynamic",
-        hide_index=False,
+        hide_index=True,
         key=f"typed_editor_{_digest(config.typed_columns, config.typed_rows)}",
         column_config={c: st.column_config.NumberColumn(c, format="%g") for c in frame.columns},
     )

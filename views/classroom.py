@@ -67,7 +67,7 @@ def lesson_banner() -> None:
         preset = PRESETS[name]
         st.info(
             f"**Lesson: {preset.title}.** {preset.look_for} Suggested: run "
-            f"{preset.suggested_steps:,} steps.",
+            f"{preset.suggested_steps:,} step{'s' if preset.suggested_steps > 1 else ''}.",
             icon=":material/school:",
         )
 
