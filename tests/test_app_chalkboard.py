@@ -20,6 +20,8 @@ code) for the lesson "A worked example by hand":
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from app_helpers import (
@@ -37,6 +39,7 @@ from app_helpers import (
 )
 from streamlit.testing.v1 import AppTest
 
+from core.worksheet import worksheet_markdown
 from settings.presets import PRESETS
 
 BY_HAND = {
@@ -132,3 +135,22 @@ def test_a_link_whose_table_or_weights_cannot_be_used_opens_the_default_with_a_n
     assert any(message in str(w.value) for w in at.warning), [str(w.value) for w in at.warning]
     step(at)
     assert step_count(at) == 1
+
+
+def test_the_worksheet_of_the_worked_example_has_the_numbers_computed_by_hand():
+    at = step(worked_example())
+    record = app_state(at).run.trainer.record(1)
+    sheet = worksheet_markdown(record, ("x1", "x2"))
+    numbers = [float(x) for x in re.findall(r"-?\d+\.\d+(?:e-?\d+)?", sheet)]
+
+    def present(value: float) -> bool:
+        return any(abs(n - value) <= max(1.5e-6, 6e-6 * abs(value)) for n in numbers)  # 6 digits
+
+    for key in ("A1", "δ1"):
+        assert all(present(v) for row in BY_HAND[key] for v in row), key
+    for key in ("A2", "δ2", "∇W2", "∇b1", "W2 after"):
+        assert all(present(v) for v in BY_HAND[key]), key
+    for key in ("loss", "∇b2", "b2 after"):
+        assert present(BY_HAND[key]), key
+    page = frame(at, "A1").to_numpy()  # and the page shows the same A1 as the sheet
+    assert all(present(v) for v in page.ravel())

@@ -14,6 +14,7 @@ from core.export import (
     weights_json,
 )
 from core.trainer import StepRecord
+from core.worksheet import worksheet_html, worksheet_markdown
 from views import state
 
 
@@ -45,6 +46,22 @@ def export_view(rec: StepRecord, features: tuple[str, ...]) -> None:
             key="dl_step_npz",
             icon=":material/data_array:",
         )
+        st.download_button(
+            "Worksheet of this step (Markdown with the formulas in LaTeX)",
+            data=lambda: worksheet_markdown(rec, features),
+            file_name=f"worksheet_{step}.md",
+            mime="text/markdown",
+            key="dl_worksheet_md",
+            icon=":material/description:",
+        )
+        st.download_button(
+            "Worksheet of this step (a page to print)",
+            data=lambda: worksheet_html(rec, features),
+            file_name=f"worksheet_{step}.html",
+            mime="text/html",
+            key="dl_worksheet_html",
+            icon=":material/print:",
+        )
     with right:
         st.markdown(f"**The whole run** ({trainer.step_count:,} steps)")
         st.download_button(
@@ -71,6 +88,10 @@ def export_view(rec: StepRecord, features: tuple[str, ...]) -> None:
             key="dl_script",
             icon=":material/code:",
         )
+    st.caption(
+        "The worksheet walks through this step in order: each formula, then the same formula "
+        "with this step's numbers, then the result; a handout for a worked example."
+    )
     st.caption(
         "The script embeds the training data as the network saw it (split and scaled), the "
         "initial weights, the batch order rule and every step's learning rate; "
