@@ -5,7 +5,19 @@ from __future__ import annotations
 import math
 
 import pytest
-from app_helpers import click, errors, metrics, new_app, ok, run_n, show, step, step_count, tables
+from app_helpers import (
+    click,
+    errors,
+    infos,
+    metrics,
+    new_app,
+    ok,
+    run_n,
+    show,
+    step,
+    step_count,
+    tables,
+)
 
 
 def set_value(at, kind: str, key: str, value):
@@ -95,3 +107,18 @@ def test_the_gradient_check_passes_raw_car_data_at_a_small_initialisation():
     assert not errors(at)
     (verdict,) = [str(s.value) for s in at.success]
     assert "None fails." in verdict and "entries pass by relative error" in verdict
+
+
+def test_one_press_trains_for_at_most_its_time_and_says_how_far_it_got(monkeypatch):
+    from views import state
+
+    monkeypatch.setattr(state, "PRESS_SECONDS", 0.0)  # every look at the clock: time is up
+    at = new_app()
+    ok(at.number_input(key="run_n").set_value(1000).run())
+    click(at, "btn_run_n")
+    assert step_count(at) == 0
+    assert any("ran 0 of 1,000 steps" in text for text in infos(at))
+    monkeypatch.setattr(state, "PRESS_SECONDS", 60.0)
+    click(at, "btn_run_n")
+    assert step_count(at) == 1000
+    assert not any("of 1,000 steps" in text for text in infos(at))

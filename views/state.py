@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +56,9 @@ CHALKBOARD = {
 }
 PLAY_INTERVALS = {"slow (1 s)": 1.0, "normal (0.5 s)": 0.5, "fast (0.25 s)": 0.25}
 PLAY_STEPS = (1, 5, 25, 100)
-MAX_RUN_STEPS = 20_000  # one press stays within a few seconds
+MAX_RUN_STEPS = 20_000
+PRESS_SECONDS = 2.0  # the longest one press may train
+CHUNK_STEPS = 256  # steps between looks at the clock
 STEP_VIEWS = (
     "Forward pass",
     "Backward pass",
@@ -373,13 +376,28 @@ def sync_url() -> None:
 
 
 def _train(n: int) -> None:
-    """n steps, each with its learning rate (the link's η for the steps it lists)."""
+    """n steps, each with its learning rate (the link's η for the steps it lists), for at most
+    PRESS_SECONDS: one student's long run must not hold up a class sharing the server."""
     app = get()
     app.notice = ""
     trainer = app.run.trainer
+    start, deadline = trainer.step_count, time.monotonic() + PRESS_SECONDS
     for count, lr in lr_segments(app.config, trainer.step_count + 1, n):
-        if trainer.run(count, lr) < count:
+        left = count
+        while left > 0 and not trainer.stopped and time.monotonic() < deadline:
+            chunk = min(left, CHUNK_STEPS)
+            left -= chunk
+            if trainer.run(chunk, lr) < chunk:
+                break
+        if trainer.stopped or left > 0:
             break
+    done = trainer.step_count - start
+    if done < n and not trainer.stopped:
+        app.notice = (
+            f"This press ran {done:,} of {n:,} steps: one press runs for at most "
+            f"{PRESS_SECONDS:g} s so that a shared server stays quick for everybody. Press "
+            "again to go on."
+        )
     if trainer.stopped:
         app.playing = False
 
