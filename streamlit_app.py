@@ -85,6 +85,7 @@ def training_panel() -> None:
 def details(current: state.Run, record: StepRecord | None) -> None:
     """The chosen view of the shown step (or of the whole network)."""
     view = st.segmented_control("Show", state.VIEWS, required=True, **state.bind("view"))
+    view = view if view in state.VIEWS else state.get().page.view
     if view in RUN_VIEWS:
         RUN_VIEWS[view](current)
         return

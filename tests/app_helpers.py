@@ -160,3 +160,12 @@ def explain_select(at: AppTest, axis: str):
     """The Row or Column selectbox of Explain a number (its key names the matrix and its size)."""
     (box,) = [s for s in at.selectbox if str(s.key).startswith(f"explain_{axis}_")]
     return box
+
+
+def bound(at: AppTest, kind: str, key: str):
+    """The widget of this kind bound under `key`: a widget the app re-keys when it changes the
+    value itself (views.state.bind's `rekey`) is `key`, then `key__1`, `key__2`, ..."""
+    found = [w for w in getattr(at, kind) if w.key == key or str(w.key).startswith(f"{key}__")]
+    if not found:
+        return None
+    return max(found, key=lambda w: int(str(w.key).partition("__")[2] or 0))

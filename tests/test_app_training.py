@@ -14,6 +14,7 @@ from app_helpers import (
     FORWARD,
     TIMEOUT,
     app_state,
+    bound,
     click,
     errors,
     explain_select,
@@ -391,10 +392,12 @@ def test_explain_a_number_matches_the_tables():
         row = col = 0
         if not explain_select(at, "row").disabled:
             row = min(2, table.shape[0] - 1)
-            ok(explain_select(at, "row").set_value(row).run())
+            box = explain_select(at, "row")
+            ok(box.set_value(box.options[row]).run())
         if fixed_col is None and not explain_select(at, "col").disabled:
             col = table.shape[1] - 1
-            ok(explain_select(at, "col").set_value(col).run())
+            box = explain_select(at, "col")
+            ok(box.set_value(box.options[col]).run())
         expected = table[row, fixed_col if fixed_col is not None else col]
         stored = [str(c.value) for c in at.caption if str(c.value).startswith("Stored value")]
         assert len(stored) == 1, label
@@ -409,10 +412,10 @@ def test_the_explained_number_is_kept_across_a_trip_to_another_view():
     at = show(step(new_app(), 2), "Explain a number")
     label = next(o for o in at.selectbox(key="explain_matrix").options if o.startswith("δ1 "))
     ok(at.selectbox(key="explain_matrix").set_value(label).run())
-    ok(explain_select(at, "row").set_value(3).run())
+    ok(explain_select(at, "row").set_value("row 4").run())
     show(show(at, "Forward pass"), "Explain a number")
     assert at.selectbox(key="explain_matrix").value == label
-    assert explain_select(at, "row").value == 3
+    assert explain_select(at, "row").value == "row 4"
 
 
 def test_full_precision_toggle_changes_the_number_format():
@@ -451,8 +454,8 @@ def test_time_travel_shows_an_earlier_step_exactly():
     seen = []
     for _ in range(4):
         seen.append(snapshot(step(at)))
-    ok(at.toggle(key="follow_latest").set_value(False).run())
-    ok(at.number_input(key="pick_step").set_value(2).run())
+    ok(bound(at, "toggle", "follow_latest").set_value(False).run())
+    ok(bound(at, "number_input", "pick_step").set_value(2).run())
     assert metrics(at)["Batch"] == "2 of 10"
     assert step_count(at) == 4
     assert any("step 2 of 4" in text for text in infos(at))
@@ -462,7 +465,7 @@ def test_time_travel_shows_an_earlier_step_exactly():
     click(at, "btn_next_step")
     click(at, "btn_next_step")
     assert_same_tables(seen[2], snapshot(at))
-    ok(at.toggle(key="follow_latest").set_value(True).run())
+    ok(bound(at, "toggle", "follow_latest").set_value(True).run())
     assert_same_tables(seen[3], snapshot(at))
 
 

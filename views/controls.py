@@ -39,8 +39,10 @@ def control_bar() -> None:
         )
     bar.button("Reset", key="btn_reset", on_click=state.on_reset, icon=":material/restart_alt:")
     with bar.popover("Play speed", icon=":material/speed:"):
-        st.selectbox("Tick every", list(state.PLAY_INTERVALS), **state.bind("play_speed"))
-        st.selectbox("Steps per tick", state.PLAY_STEPS, **state.bind("play_steps"))
+        st.selectbox(
+            "Tick every", list(state.PLAY_INTERVALS), **state.bind("play_speed", always=True)
+        )
+        st.selectbox("Steps per tick", state.PLAY_STEPS, **state.bind("play_steps", always=True))
         st.caption("The fastest tick is 0.25 s so that a shared server keeps up with a class.")
 
 

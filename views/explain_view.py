@@ -7,15 +7,17 @@ import streamlit as st
 from core.explain import EXPLAINABLE, UPDATABLE, explain, explain_update
 from core.trainer import StepRecord
 from views import state
-from views.step_views import batch_rows, hidden_cols, input_labels
+from views.step_views import hidden_cols, input_labels
 
 UPDATE_LABELS = {f"update {name}": name for name in UPDATABLE}
 CHOICES = {**{label: name for name, label in EXPLAINABLE.items()}, **UPDATE_LABELS}
 
 
 def _labels(rec: StepRecord, name: str, axis: int, features: tuple[str, ...]) -> list[str]:
-    """Labels of the rows (axis 0) or columns (axis 1) of a matrix of the record."""
-    batch, hidden, inputs = batch_rows(rec), hidden_cols(rec), input_labels(features)
+    """Labels of the rows (axis 0) or columns (axis 1) of a matrix of the record. Batch rows are
+    named by their place in the batch, which stays the same from step to step."""
+    batch = [f"row {i + 1}" for i in range(len(rec.indices))]
+    hidden, inputs = hidden_cols(rec), input_labels(features)
     table = {
         "Z1": (batch, hidden),
         "A1": (batch, hidden),
@@ -36,19 +38,28 @@ def _labels(rec: StepRecord, name: str, axis: int, features: tuple[str, ...]) ->
 
 
 def _pick(label: str, attr: str, name: str, labels: list[str], container) -> int:
-    """A selectbox over the positions of one axis of matrix `name`. Its key names the matrix and
-    the axis's size, so a new matrix gets a widget of its own with its own labels."""
+    """A selectbox over the labels of one axis of matrix `name`; the page keeps the position.
+    Its key names the matrix and the axis's size, so each matrix gets a widget of its own."""
     page = state.get().page
     position = min(int(getattr(page, attr)), len(labels) - 1)
     setattr(page, attr, position)
+
+    def to_position(label: str) -> dict[str, object]:
+        if label in labels:
+            setattr(state.get().page, attr, labels.index(label))
+        return {}
+
     with container:
-        return st.selectbox(
+        chosen = st.selectbox(
             label,
-            range(len(labels)),
-            format_func=labels.__getitem__,
+            labels,
             disabled=len(labels) == 1,
-            **state.bind(attr, key=f"{attr}_{name}_{len(labels)}", value=position),
-        )
+            **state.bind(
+                attr, key=f"{attr}_{name}_{len(labels)}", value=labels[position],
+                transform=to_position,
+            ),
+        )  # fmt: skip
+    return labels.index(chosen) if chosen in labels else position
 
 
 def explain_view(rec: StepRecord, features: tuple[str, ...]) -> None:
@@ -65,6 +76,11 @@ def explain_view(rec: StepRecord, features: tuple[str, ...]) -> None:
         ex = explain_update(rec, name, (row, col))
     else:
         ex = explain(rec, name, row, col)
+    if name in ("Z1", "A1", "delta1", "Z2", "A2", "delta2"):
+        st.caption(
+            f"Row {row + 1} of this step's batch is row #{int(rec.indices[row]) + 1} of the "
+            "training set."
+        )
     st.markdown("**The formula**")
     st.latex(ex.formula)
     st.markdown("**With this step's numbers**")

@@ -43,7 +43,17 @@ export default function (component) {
     shared.token = data.token;
     shared.counts = {};
   }
-  shared.send = () => setStateValue("presses", { token: shared.token, ...shared.counts });
+  // Report only while the app is idle, when the browser holds the values of the last run: a
+  // report is a rerun too, and one sent mid-run would carry the widgets' older values.
+  shared.send = () => {
+    const app = document.querySelector("[data-testid='stApp']");
+    if (app && app.dataset.testScriptState === "running") {
+      clearTimeout(shared.timer);
+      shared.timer = setTimeout(() => shared.send(), 150);
+      return;
+    }
+    setStateValue("presses", { token: shared.token, ...shared.counts });
+  };
 }
 """ % list(COUNTED)  # noqa: UP031 (the braces of the script make % clearer than format)
 

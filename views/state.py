@@ -144,6 +144,7 @@ class App:
     page_timer: tuple = ()  # (playing, speed) of the last full run, which set the panel's timer
     session_token: str = field(default_factory=lambda: secrets.token_hex(8))
     presses: dict[str, int] = field(default_factory=dict)  # button key -> presses carried out
+    widget_versions: dict[str, int] = field(default_factory=dict)  # see bind()
     notice: str = ""
     build_error: str = ""
     upload_error: str = ""
@@ -185,26 +186,53 @@ def trainer() -> Trainer:
 
 
 def bind(
-    name: str, key: str | None = None, then=None, value: Any = None, transform=None
+    name: str,
+    key: str | None = None,
+    then=None,
+    value: Any = None,
+    transform=None,
+    always: bool = False,
+    rekey: bool = False,
 ) -> dict[str, Any]:
-    """Keyword arguments for the widget of setting or page choice `name` (its key is `key`,
-    by default the name): the widget shows the app's value (or `value`), and a change is copied
-    back (through `transform`, which turns the widget's value into settings, if given)."""
-    key = key or name
+    """Keyword arguments for the widget of setting or page choice `name` (its key is based on
+    `key`, by default the name): the widget shows the app's value (or `value`), and a change is
+    copied back (through `transform`, which turns the widget's value into settings, if given).
+
+    With `rekey`, a value the app changed itself (◀ turns off "Follow the latest step") gives
+    the widget a new key: a rerun the browser sent before it saw the change (a Play tick, the
+    press counter's report) still carries the old value, which must not count as the user's
+    choice. `always` writes the value on every run, for widgets the browser may not keep
+    (inside a closed popover)."""
+    base = key or name
     app = get()
     if value is None:
         value = getattr(app.config if name in SETTINGS else app.page, name)
-    st.session_state[key] = list(value) if isinstance(value, tuple) else value
+    shown = list(value) if isinstance(value, tuple) else value
+    version = app.widget_versions.get(base, 0)
+    key = f"{base}__{version}" if version else base
+    if rekey and key in st.session_state and st.session_state[key] != shown:
+        version += 1
+        app.widget_versions[base] = version
+        key = f"{base}__{version}"
+    # Written only when new or changed: a write makes Streamlit push the value to the browser on
+    # this run, which would undo a choice the user made while this run was on its way.
+    if always or key not in st.session_state or st.session_state[key] != shown:
+        st.session_state[key] = shown
     return {"key": key, "on_change": _copy_back, "args": (name, key, then, transform)}
 
 
 def _copy_back(name: str, key: str, then, transform) -> None:
+    base, _, version = key.partition("__")
+    if int(version or 0) != get().widget_versions.get(base, 0):
+        return  # a widget the app has since re-keyed: the browser's value is stale
     value = st.session_state[key]
     if transform is not None:
-        set_settings(transform(value))
+        values = transform(value)
+        if values:
+            set_settings(values)
     elif name in SETTINGS:
         set_settings({name: value})
-    else:
+    elif value is not None:  # no page choice is ever "nothing"
         setattr(get().page, name, value)
     if then is not None:
         then()

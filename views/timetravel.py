@@ -40,19 +40,22 @@ def picker(trainer: Trainer) -> None:
     if page.follow_latest:
         page.pick_step = max(latest, 1)  # the greyed box shows the step being followed
     bar = st.container(horizontal=True, vertical_alignment="bottom")
-    with bar:
+    # ◀ and ▶ change these two themselves, so they are bound with `rekey`; the containers keep
+    # a stable key for the page's tests.
+    with bar.container(key="follow_latest_box", width="content"):
         st.toggle(
             "Follow the latest step",
             disabled=latest == 0,
-            **state.bind("follow_latest", then=_on_follow_change),
+            **state.bind("follow_latest", then=_on_follow_change, rekey=True),
         )
+    with bar.container(key="pick_step_box", width="content"):
         st.number_input(
             f"Show step (1 to {latest:,})",
             1,
             None,
             width=220,
             disabled=page.follow_latest or latest == 0,
-            **state.bind("pick_step", value=max(shown, 1)),
+            **state.bind("pick_step", value=max(shown, 1), rekey=True),
         )
     bar.button(
         "◀",

@@ -210,3 +210,27 @@ def grid_text(dataframe) -> tuple[list[str], list[list[str]]]:
         for row in dataframe.locator("tbody tr").all()
     ]
     return headers, rows
+
+
+def time_to_usable(page, url: str, timeout_ms: float = 60_000) -> dict[str, float]:
+    """A first visit as a newcomer makes it: seconds from navigation to the first paint of the
+    app, to an enabled Step button, and to the first run finished (script idle), and the
+    browser's console warnings on the way."""
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    start = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
+    app_at = time.perf_counter()
+    page.locator(".st-key-btn_step button:not([disabled])").filter(visible=True).first.wait_for(
+        timeout=timeout_ms
+    )
+    step_at = time.perf_counter()
+    wait_for_rerun(page, timeout_ms)
+    idle_at = time.perf_counter() - 0.3  # wait_for_rerun's own pause
+    return {
+        "app": app_at - start,
+        "step": step_at - start,
+        "idle": max(idle_at - start, step_at - start),
+        "warnings": float(len(warnings)),
+    }
