@@ -27,13 +27,16 @@ for version in 3.11 3.12 3.13; do
   echo "=== Python $version ($python)"
   marker=(-m "not browser")
   [ "${BROWSER:-0}" = "1" ] && marker=()
+  result="to set up"
   if venv_python=$(VENV_DIR="$work/venv-$version" PYTHON="$python" bash scripts/venv.sh requirements-dev.txt | tail -n 1) \
     && "$venv_python" -m ruff check --quiet . \
-    && result=$("$venv_python" -m pytest -q -p no:cacheprovider "${marker[@]}" 2>&1 | tail -n 1); then
-    summary+=("Python $version ($("$python" -V 2>&1)): $result")
+    && output=$("$venv_python" -m pytest -q -p no:cacheprovider "${marker[@]}" 2>&1); then
+    summary+=("Python $version ($("$python" -V 2>&1)): $(tail -n 1 <<<"$output")")
   else
-    summary+=("Python $version: FAILED ${result:-to set up}")
+    [ -n "${output:-}" ] && result=$(tail -n 1 <<<"$output")
+    summary+=("Python $version: FAILED $result")
   fi
+  output=""
 done
 printf '%s\n' "${summary[@]}"
 printf '%s\n' "${summary[@]}" | grep -q FAILED && exit 1

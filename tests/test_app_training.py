@@ -488,3 +488,53 @@ def test_a_learning_rate_change_travels_in_the_link_and_a_link_replays_it():
         app_state(at).run.trainer.history.param_matrix(),
     )
     assert any("steps 1–5 at η = 0.5, then 0.1 from step 6" in str(c.value) for c in other.caption)
+
+
+def test_time_travel_says_which_step_is_shown_everywhere():
+    at = run_n(new_app(), 6)
+    ok(bound(at, "toggle", "follow_latest").set_value(False).run())
+    ok(bound(at, "number_input", "pick_step").set_value(2).run())
+    shown = metrics(at)
+    assert shown["Step"] == "6" and shown["Shown step"] == "2" and shown["Batch"] == "2 of 10"
+    record = app_state(at).run.trainer.record(2)
+    assert shown["Batch loss"] == f"{record.loss_before:.4g}"
+    specs = [json.loads(spec) for spec in chart_specs(at)]
+    loss = next(s for s in specs if s["title"]["text"] == "Loss per step")
+    marks = [layer for layer in loss["layer"] if layer["mark"].get("type") == "text"]
+    assert len(marks) == 1  # the labelled rule at the shown step (its data: test_charts)
+    surface = next(s for s in specs if s["title"]["text"].startswith("Prediction"))
+    rings = [layer for layer in surface["layer"] if layer["mark"].get("filled") is False]
+    assert len(rings) == 1
+    assert any(f"rings: the {len(record.indices)} rows" in t for t in surface["title"]["subtitle"])
+    ok(bound(at, "toggle", "follow_latest").set_value(True).run())  # following: no marker
+    loss = next(json.loads(s) for s in chart_specs(at) if '"Loss per step"' in s)
+    assert not [layer for layer in loss["layer"] if layer["mark"].get("type") == "text"]
+
+
+def test_rmse_is_shown_in_the_targets_units():
+    at = run_n(new_app(), 5)
+    run = app_state(at).run
+    train = run.trainer.metrics().train
+    rmse_train = metrics(at)["RMSE train · test"].split(" · ")[0]
+    assert rmse_train == f"{train.rmse * run.experiment.scaling.y_scale:.4g}"
+    assert float(rmse_train) == pytest.approx(
+        np.sqrt(2 * train.loss) * run.experiment.scaling.y_scale, rel=1e-3
+    )
+
+
+def test_with_the_training_buttons_hidden_the_page_does_not_say_press_step():
+    at = AppTest.from_file(str(APP_FILE), default_timeout=TIMEOUT)
+    at.query_params.update({"present": "1", "hide": "controls"})
+    ok(at.run())
+    assert not any(b.key == "btn_step" for b in at.button)
+    texts = infos(at)
+    assert not any("Press Step" in t for t in texts)
+    assert any("training buttons are hidden" in t for t in texts)
+
+
+def test_a_restart_notice_names_the_setting_in_words():
+    at = step(new_app())
+    ok(at.slider(key="n_hidden").set_value(5).run())
+    assert "Training restarted from step 0 because the hidden units changed." in infos(at)
+    ok(at.selectbox(key="init_scheme").set_value("normal").run())
+    assert "Training restarted from step 0 because the initialisation changed." in infos(at)

@@ -498,3 +498,25 @@ def test_params_type_is_what_the_diagram_reads() -> None:
     edges = edges_of(spec(charts.network_diagram(p, ["x"])))
     signs = {e["weight"].split(" = ")[0]: e["sign"] for e in edges}
     assert signs["W1[1,1]"] == "positive" and signs["W2[1,1]"] == "negative"
+
+
+def test_the_loss_chart_marks_the_shown_step_and_dashes_the_test_loss():
+    steps = np.arange(1, 11)
+    loss = np.linspace(1.0, 0.5, 10)
+    spec = charts.loss_chart(steps, loss, loss, loss, marked_step=4)
+    text = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    (marker,) = text
+    data = pd.DataFrame(spec["datasets"][marker["data"]["name"]])
+    assert data["step"].tolist() == [4.0] and data["label"].tolist() == ["step 4"]
+    lines = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
+    dash = lines["encoding"]["strokeDash"]["scale"]
+    assert dash["range"][dash["domain"].index("test loss")] == [8, 5]
+    assert dash["range"][dash["domain"].index("train loss")] == [1, 0]
+    assert not [layer for layer in charts.loss_chart(steps, loss, loss, loss)["layer"]
+                if layer["mark"]["type"] == "text"]  # fmt: skip
+
+
+def test_the_loss_axis_turns_log_when_the_losses_span_more_than_two_decades():
+    assert not charts.spans_decades(np.array([1.0, 50.0]))
+    assert charts.spans_decades(np.array([1.1, 160.0, 14_000.0]))
+    assert not charts.spans_decades(np.array([np.nan, 0.0, -1.0, 3.0]))
