@@ -24,13 +24,14 @@ def _on_follow_change() -> None:
     app.page.pick_step = app.run.trainer.step_count or 1
 
 
-def on_nudge(delta: int) -> None:
+def on_show(target: int) -> None:
+    """◀ and ▶: show step `target`, chosen when the button was drawn from the step then on show.
+    An absolute target makes a press that reaches the server twice (merged or replayed) land on
+    the same step instead of moving twice."""
     app = state.get()
     latest = app.run.trainer.step_count
-    page = app.page
-    start = shown_step(app.run.trainer)
-    page.follow_latest = False
-    page.pick_step = max(1, min(start + delta, latest))
+    app.page.follow_latest = False
+    app.page.pick_step = max(1, min(int(target), latest))
 
 
 def picker(trainer: Trainer) -> None:
@@ -60,16 +61,16 @@ def picker(trainer: Trainer) -> None:
     bar.button(
         "◀",
         key="btn_prev_step",
-        on_click=on_nudge,
-        args=(-1,),
+        on_click=on_show,
+        args=(max(1, shown - 1),),
         help="Step before",
         disabled=latest == 0,
     )
     bar.button(
         "▶",
         key="btn_next_step",
-        on_click=on_nudge,
-        args=(1,),
+        on_click=on_show,
+        args=(min(latest, shown + 1),),
         help="Step after",
         disabled=latest == 0,
     )
