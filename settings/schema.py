@@ -15,6 +15,7 @@ from typing import Any
 
 from core.datasets import GENERATORS
 from core.experiment import HAND, RunSettings
+from core.export import run_lengths
 from core.network import INIT_SCHEMES, MAX_HIDDEN, MAX_INPUTS
 from core.samples import SAMPLES
 
@@ -263,12 +264,7 @@ def lr_segments(config: Config, first_step: int, n: int) -> list[tuple[int, floa
 
 def eta_runs(lrs: list[float] | tuple[float, ...], current: float) -> tuple[tuple[int, float], ...]:
     """The η of the steps taken so far as (count, η) runs; () when every one was `current`."""
-    runs: list[tuple[int, float]] = []
-    for lr in (float(v) for v in lrs):
-        if runs and runs[-1][1] == lr:
-            runs[-1] = (runs[-1][0] + 1, lr)
-        else:
-            runs.append((1, lr))
+    runs = run_lengths(lrs)
     return () if all(lr == current for _, lr in runs) else tuple(runs)
 
 

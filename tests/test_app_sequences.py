@@ -32,22 +32,13 @@ from hypothesis import Phase, event, settings
 from hypothesis import strategies as hs
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-VIEWS = (
-    "Forward pass",
-    "Backward pass",
-    "Update",
-    "Explain a number",
-    "Gradient check",
-    "Exercise",
-    "Export",
-    "Network & units",
-    "Init lab",
-)
+from views.state import PLAY_INTERVALS, VIEWS
+
 LEARNING_RATES = (0.01, 0.1, 0.5, 1.0, 2.0, 10.0)
 # The presets the machine applies, and the initialisation and learning rate each one sets.
 PRESET_INIT = {"good-default": "xavier", "zero-init": "zeros", "lr-too-high": "normal"}
 PRESET_LR = {"good-default": 0.5, "zero-init": 0.5, "lr-too-high": 10.0}
-PLAY_SPEEDS = ("slow (1 s)", "normal (0.5 s)", "fast (0.25 s)")
+PLAY_SPEEDS = tuple(PLAY_INTERVALS)
 TRAINING_BUTTONS = ("btn_step", "btn_run_n", "btn_epoch", "btn_play")
 STOPPED = "Training stopped"
 

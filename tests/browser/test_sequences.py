@@ -21,6 +21,8 @@ import re
 
 import pytest
 
+from views import state
+
 from .server import (
     ARTIFACTS,
     IDLE,
@@ -36,16 +38,8 @@ from .server import (
 
 pytestmark = pytest.mark.browser
 
-STEP_VIEWS = [
-    "Forward pass",
-    "Backward pass",
-    "Update",
-    "Explain a number",
-    "Gradient check",
-    "Exercise",
-    "Export",
-]
-RUN_VIEWS = ["Network & units", "Init lab"]  # no step picker (◀ ▶) in these
+# The views of "Show"; the run views have no step picker (◀ ▶).
+STEP_VIEWS, RUN_VIEWS = list(state.STEP_VIEWS), list(state.RUN_VIEWS)
 VIEWS = STEP_VIEWS + RUN_VIEWS
 
 RUN_N = 3
