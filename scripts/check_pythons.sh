@@ -8,14 +8,21 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 summary=()
 
+runs_as() {  # the interpreter runs and is that version (a pyenv shim may not be)
+  "$1" -c "import sys; sys.exit(f'{sys.version_info[0]}.{sys.version_info[1]}' != '$2')" 2>/dev/null
+}
+
 find_python() {
   local version=$1 found
-  found=$(command -v "python$version" 2>/dev/null) && { echo "$found"; return 0; }
   if command -v pyenv >/dev/null 2>&1; then
     for found in "$(pyenv root)"/versions/"$version".*/bin/python"$version"; do
-      [ -x "$found" ] && { echo "$found"; return 0; }
+      [ -x "$found" ] && runs_as "$found" "$version" && { echo "$found"; return 0; }
     done
   fi
+  found=$(command -v "python$version" 2>/dev/null) && runs_as "$found" "$version" && {
+    echo "$found"
+    return 0
+  }
   return 1
 }
 
@@ -31,7 +38,7 @@ for version in 3.11 3.12 3.13; do
   if venv_python=$(VENV_DIR="$work/venv-$version" PYTHON="$python" bash scripts/venv.sh requirements-dev.txt | tail -n 1) \
     && "$venv_python" -m ruff check --quiet . \
     && output=$("$venv_python" -m pytest -q -p no:cacheprovider "${marker[@]}" 2>&1); then
-    summary+=("Python $version ($("$python" -V 2>&1)): $(tail -n 1 <<<"$output")")
+    summary+=("Python $version ($("$venv_python" -V 2>&1)): $(tail -n 1 <<<"$output")")
   else
     [ -n "${output:-}" ] && result=$(tail -n 1 <<<"$output")
     summary+=("Python $version: FAILED $result")

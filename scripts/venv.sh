@@ -13,7 +13,12 @@ supported() { "$1" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] 
 
 pick_python() {
   local candidate
-  for candidate in ${PYTHON:-} python3 python3.13 python3.12 python3.11 python; do
+  if [ -n "${PYTHON:-}" ]; then  # named explicitly: that one or none
+    supported "$PYTHON" && { command -v "$PYTHON"; return 0; }
+    echo "PYTHON=$PYTHON does not run as Python 3.11 to 3.13." >&2
+    return 1
+  fi
+  for candidate in python3 python3.13 python3.12 python3.11 python; do
     if command -v "$candidate" >/dev/null 2>&1 && supported "$candidate"; then
       command -v "$candidate"
       return 0
