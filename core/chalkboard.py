@@ -56,7 +56,8 @@ def typed_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> Tab
 
 
 def _number(cell: object, where: str) -> float:
-    if cell is None or (isinstance(cell, str) and not cell.strip()):
+    cleared = isinstance(cell, float) and math.isnan(cell)  # an emptied cell of the editor
+    if cell is None or cleared or (isinstance(cell, str) and not cell.strip()):
         raise DataError(f"{where} is empty. Type a number there, or delete the row.")
     try:
         value = float(str(cell).strip().replace(",", ".")) if isinstance(cell, str) else float(cell)

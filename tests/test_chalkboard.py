@@ -21,6 +21,7 @@ def test_a_typed_table_keeps_the_numbers_and_the_order():
         ("abc", "Row 2, column “x2” is not a number"),
         (None, "Row 2, column “x2” is empty"),
         ("", "Row 2, column “x2” is empty"),
+        (float("nan"), "Row 2, column “x2” is empty"),  # a cell emptied in the page's editor
         (float("inf"), "Row 2, column “x2” is not a finite number"),
         ("nan", "Row 2, column “x2” is not a finite number"),
         (1e308, r"Row 2, column “x2” is 1e\+308, beyond"),
