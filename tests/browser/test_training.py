@@ -25,6 +25,7 @@ def test_page_loads_without_errors(app):
     assert page.get_by_role("heading", name="Backprop Step-by-Step").is_visible()
     assert step_count(page) == 0
     assert button(page, "btn_step").is_enabled()
+    page.get_by_test_id("stVegaLiteChart").first.wait_for()  # charts mount a moment later
     assert page.get_by_test_id("stVegaLiteChart").count() > 0
     app.assert_healthy()
 
