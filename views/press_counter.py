@@ -43,6 +43,7 @@ export default function (component) {
     shared.token = data.token;
     shared.counts = {};
   }
+  shared.seen = data.seen || {};  // the presses the server has carried out, as of this run
   // Report only while the app is idle, when the browser holds the values of the last run: a
   // report is a rerun too, and one sent mid-run would carry the widgets' older values.
   shared.send = () => {
@@ -52,6 +53,8 @@ export default function (component) {
       shared.timer = setTimeout(() => shared.send(), 150);
       return;
     }
+    // Nothing was merged (the usual case): no report, so no extra rerun.
+    if (counted.every((key) => (shared.counts[key] || 0) <= (shared.seen[key] || 0))) return;
     setStateValue("presses", { token: shared.token, ...shared.counts });
   };
 }
@@ -65,7 +68,7 @@ def press_counter() -> None:
     app = state.get()
     result = _counter(
         key="press_counter",
-        data={"token": app.session_token},
+        data={"token": app.session_token, "seen": dict(app.presses)},
         default={"presses": None},
         on_presses_change=lambda: None,
         height=0,
