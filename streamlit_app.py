@@ -6,23 +6,32 @@ import streamlit as st
 
 from core.trainer import StepRecord
 from views import state
-from views.classroom import hidden, lesson_banner, link_notices, presenter_style
-from views.controls import control_bar, messages, no_test_rows_note, status_line
+from views.classroom import hidden, lesson_banner, link_notices, page_header
+from views.controls import (
+    control_bar,
+    messages,
+    no_test_rows_note,
+    status_line,
+    view_menu_shown,
+)
 from views.exercise_view import exercise_view
 from views.explain_view import explain_view
 from views.export_view import export_view
 from views.gradcheck_view import gradcheck_view
 from views.initlab_view import initlab_view
 from views.model_views import loss_panel, model_panel, network_view
+from views.page_style import page_style
 from views.press_counter import press_counter
 from views.sidebar import sidebar
 from views.step_views import backward_view, forward_view, update_view
+from views.storyboard import storyboard_view
 from views.timetravel import change_summary, picker, shown_step
 
 STEP_VIEWS = dict(
     zip(
         state.STEP_VIEWS,
         (
+            storyboard_view,
             forward_view,
             backward_view,
             update_view,
@@ -40,15 +49,11 @@ RUN_VIEWS = dict(zip(state.RUN_VIEWS, (network_view, initlab_view), strict=True)
 def main() -> None:
     st.set_page_config(page_title="Backprop Step-by-Step", page_icon="🧮", layout="wide")
     app = state.init_state()
-    presenter_style()
+    page_style()
     sidebar()
     state.sync_run()
     state.sync_url()
-    st.title("Backprop Step-by-Step")
-    st.caption(
-        "A 2-layer network (sigmoid hidden layer, linear output, loss 1/2m·‖A2 − y‖²) trained by "
-        "mini-batch gradient descent. Press Step and watch every number of that batch."
-    )
+    page_header()
     link_notices()
     lesson_banner()
     app.page_timer = (app.playing, app.page.play_speed)
@@ -73,26 +78,35 @@ def training_panel() -> None:
     messages(trainer)
     status_line(trainer, record, app.run.experiment.scaling.y_scale)
     no_test_rows_note(trainer, app.config.test_fraction)
+    details(app.run, record)
     left, right = st.columns(2)
     with left:
         loss_panel(trainer, step)
     with right:
         params = trainer.params if record is None else record.params_after
         model_panel(app.run.experiment, params, None if record is None else record.indices)
-    details(app.run, record)
 
 
 def details(current: state.Run, record: StepRecord | None) -> None:
     """The chosen view of the shown step (or of the whole network)."""
-    view = st.segmented_control("Show", state.VIEWS, required=True, **state.bind("view"))
-    view = view if view in state.VIEWS else state.get().page.view
+    if not view_menu_shown():
+        st.segmented_control("Show", state.VIEWS, required=True, **state.bind("view"))
+    view = state.get().page.view
     if view in RUN_VIEWS:
         RUN_VIEWS[view](current)
+        return
+    if view == "Storyboard":
+        step_view(view, current, record)
+        picker(current.trainer)  # below: the storyboard keeps its place on the screen
         return
     picker(current.trainer)
     st.toggle(
         "Full precision", help="Show all 17 significant digits.", **state.bind("full_precision")
     )
+    step_view(view, current, record)
+
+
+def step_view(view: str, current: state.Run, record: StepRecord | None) -> None:
     if record is None:
         if hidden("controls"):
             st.info(

@@ -27,8 +27,11 @@ def ok(at: AppTest) -> AppTest:
     return at
 
 
-def new_app() -> AppTest:
-    return ok(AppTest.from_file(str(APP_FILE), default_timeout=TIMEOUT).run())
+def new_app(view: str | None = "Forward pass") -> AppTest:
+    """The app after its first run, showing `view`: most tests read the matrices of the Forward
+    and Backward views as tables (None keeps the page's own default, the storyboard)."""
+    at = ok(AppTest.from_file(str(APP_FILE), default_timeout=TIMEOUT).run())
+    return at if view is None else show(at, view)
 
 
 def run(at: AppTest) -> AppTest:

@@ -102,7 +102,7 @@ def test_the_worked_example_travels_in_a_link_with_its_rows_and_weights():
          "w": "0.5,-0.5,1,1,0.5,-0.5,0,0,0,1,-1,0.5,0", "stdx": "0", "stdy": "0", "test": "0",
          "full": "1", "shuf": "0"}
     )  # fmt: skip
-    step(ok(other.run()))
+    step(show(ok(other.run()), "Forward pass"))
     np.testing.assert_allclose(frame(other, "A1").to_numpy(), BY_HAND["A1"], **SHOWN)
     assert app_state(other).config.typed_columns == ("a", "b", "t")
 
@@ -112,7 +112,7 @@ def test_typed_tables_of_one_to_four_rows_train(rows):
     at = AppTest.from_file(str(APP_FILE), default_timeout=TIMEOUT)
     data = ";".join(f"{i},{2 * i},{i % 2}" for i in range(rows))
     at.query_params.update({"src": "typed", "rows": data})
-    step(ok(at.run()), 2)
+    step(show(ok(at.run()), "Forward pass"), 2)
     assert step_count(at) == 2
     train_rows = rows - round(0.2 * rows) if rows > 1 else 1  # the default test share, 0.2
     assert frame(at, "X | y").shape == (train_rows, 3)

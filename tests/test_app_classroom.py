@@ -13,6 +13,7 @@ from app_helpers import (
     new_app,
     ok,
     setting,
+    show,
     step,
     step_count,
     walk,
@@ -72,7 +73,7 @@ def test_a_share_link_opens_the_same_run():
     other = AppTest.from_file(str(APP_FILE), default_timeout=TIMEOUT)
     for key, value in query.items():
         other.query_params[key] = value
-    ok(other.run())
+    show(ok(other.run()), "Forward pass")
     assert (setting(other, "gen_m"), setting(other, "n_hidden")) == (50, 5)
     assert setting(other, "lr") == 0.1
     step(other, 3)

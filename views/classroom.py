@@ -12,16 +12,6 @@ from settings.schema import SETTINGS, as_values
 from views import state
 from views.text import inert
 
-# Our own constant CSS (no user text): larger type for a projector.
-PRESENTER_CSS = """
-<style>
-html { font-size: 20px; }
-[data-testid="stMetricValue"] { font-size: 2.6rem; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-size: 1.1rem; }
-.katex { font-size: 1.35em; }
-</style>
-"""
-
 
 def classroom_section() -> None:
     st.selectbox(
@@ -77,9 +67,36 @@ def link_notices() -> None:
         st.warning(inert(notice))
 
 
-def presenter_style() -> None:
-    if state.get().config.present:
-        st.html(PRESENTER_CSS)
+def page_header() -> None:
+    """The title; in presenter mode one slim row with the way out, and the Classroom settings
+    when the sidebar is left out."""
+    if not state.get().config.present:
+        st.title("Backprop Step-by-Step")
+        st.caption(
+            "A 2-layer network (sigmoid hidden layer, linear output, loss 1/2m·‖A2 − y‖²) "
+            "trained by mini-batch gradient descent. Press Step and watch every number of that "
+            "batch."
+        )
+        return
+    # Pinned to the top right corner (page_style), beside Streamlit's own menu: no row of its own.
+    bar = st.container(horizontal=True, vertical_alignment="center", key="presenter_bar")
+    if no_sidebar():
+        with bar.popover("Classroom", icon=":material/school:"):
+            classroom_section()
+    bar.button(
+        "Exit presenter",
+        key="btn_leave_presenting",
+        help="Back to the normal page, with the sidebar.",
+        on_click=state.set_settings,
+        args=({"present": False},),
+        icon=":material/close_fullscreen:",
+    )
+
+
+def no_sidebar() -> bool:
+    """Presenter mode with the data, network and training settings all hidden: the sidebar
+    would hold only the Classroom section, which then sits on the page instead."""
+    return all(hidden(section) for section in ("data", "network", "training"))
 
 
 def hidden(section: str) -> bool:

@@ -19,16 +19,38 @@ def control_bar() -> None:
         on_click=state.on_step,
         disabled=stopped,
         type="primary",
-        help="One mini-batch: forward, backward, update.",
+        help="One mini-batch: forward, backward, update. Shortcut: S.",
+        shortcut="S",
     )
     with bar:
-        st.number_input("Steps N", 1, state.MAX_RUN_STEPS, width=130, **state.bind("run_n"))
-    bar.button("Run N", key="btn_run_n", on_click=state.on_run_n, disabled=stopped)
-    bar.button("Finish epoch", key="btn_epoch", on_click=state.on_finish_epoch, disabled=stopped)
+        st.number_input(
+            "Steps N",
+            1,
+            state.MAX_RUN_STEPS,
+            width=110 if app.config.present else 130,
+            label_visibility="collapsed" if app.config.present else "visible",
+            **state.bind("run_n"),
+        )
+    bar.button(
+        "Run N", key="btn_run_n", on_click=state.on_run_n, disabled=stopped, shortcut="N"
+    )
+    bar.button(
+        "Finish epoch",
+        key="btn_epoch",
+        on_click=state.on_finish_epoch,
+        disabled=stopped,
+        shortcut="E",
+    )
     # Two buttons that set the state (rather than one that toggles it): a press that reaches the
     # server twice cannot undo itself.
     if app.playing:
-        bar.button("Pause", key="btn_pause", on_click=state.on_pause, icon=":material/pause:")
+        bar.button(
+            "Pause",
+            key="btn_pause",
+            on_click=state.on_pause,
+            icon=":material/pause:",
+            shortcut="P",
+        )
     else:
         bar.button(
             "Play",
@@ -36,8 +58,17 @@ def control_bar() -> None:
             on_click=state.on_play,
             disabled=stopped,
             icon=":material/play_arrow:",
+            shortcut="P",
         )
     bar.button("Reset", key="btn_reset", on_click=state.on_reset, icon=":material/restart_alt:")
+    if view_menu_shown():
+        bar.selectbox(
+            "Show",
+            state.VIEWS,
+            width=180,
+            label_visibility="collapsed",
+            **state.bind("view", key="view_menu"),
+        )
     with bar.popover("Play speed", icon=":material/speed:"):
         st.selectbox(
             "Tick every", list(state.PLAY_INTERVALS), **state.bind("play_speed", always=True)
@@ -46,13 +77,20 @@ def control_bar() -> None:
         st.caption("The fastest tick is 0.25 s so that a shared server keeps up with a class.")
 
 
+def view_menu_shown() -> bool:
+    """In presenter mode the views are a menu in the button row, which saves the projector a row
+    of its height; otherwise they are a row of their own."""
+    config = state.get().config
+    return config.present and "controls" not in config.hide
+
+
 def status_line(trainer: Trainer, record: StepRecord | None, y_scale: float) -> None:
     """Where training is and how good the network is, at the step shown: the latest, or the one
     picked by time travel (then said so). The metrics wrap onto more lines on a narrow screen.
 
     A step's batch loss is always the loss of its batch before its update: the loss whose
     gradients the step follows, as the forward view and the loss chart show it."""
-    row = st.container(horizontal=True, gap="large")
+    row = st.container(horizontal=True, gap="medium")
     latest = trainer.step_count
     row.metric("Step", f"{latest:,}", width="content")
     if record is None:
@@ -95,14 +133,17 @@ def status_line(trainer: Trainer, record: StepRecord | None, y_scale: float) -> 
         width="content",
         help=f"Over all test rows{after}; — when there are none.",
     )
-    row.metric(
+    if state.get().config.present:
+        return  # the back row reads the losses; the fit measures would push the step down
+    fit = row.container(horizontal=True, gap="medium", width="content", key="fit_metrics")
+    fit.metric(
         "RMSE train · test",
         f"{num(metrics.train.rmse * y_scale)} · {num(metrics.test.rmse * y_scale)}",
         help="Root mean squared error over the training and the test rows, in the target's "
         "own units.",
         width="content",
     )
-    row.metric(
+    fit.metric(
         "R² train · test",
         f"{num(metrics.train.r2, 3)} · {num(metrics.test.r2, 3)}",
         help="The share of the target's variance the network explains (1 is perfect, 0 is no "

@@ -21,7 +21,7 @@ from settings.schema import (
 from settings.schema import scale_label as init_scale_label
 from views import state
 from views.chalkboard import hand_weights_editor, typed_data_editor
-from views.classroom import classroom_section, hidden
+from views.classroom import classroom_section, hidden, no_sidebar
 from views.text import inert
 
 SECTION_TITLES = {"data": "Data", "network": "Network", "training": "Training"}
@@ -29,6 +29,8 @@ SECTION_TITLES = {"data": "Data", "network": "Network", "training": "Training"}
 
 def sidebar() -> None:
     app = state.get()
+    if no_sidebar():
+        return
     with st.sidebar:
         for section, title in SECTION_TITLES.items():
             if not hidden(section):

@@ -60,6 +60,7 @@ MAX_RUN_STEPS = 20_000
 PRESS_SECONDS = 2.0  # the longest one press may train
 CHUNK_STEPS = 256  # steps between looks at the clock
 STEP_VIEWS = (
+    "Storyboard",
     "Forward pass",
     "Backward pass",
     "Update",
@@ -96,6 +97,8 @@ class PageChoices:
     lab_choices: list[str] = field(default_factory=lambda: list(DEFAULT_LAB_CHOICES))
     lab_steps: int = 300
     weights_draft: tuple[float, ...] = ()  # the hand-weights editors' numbers, once valid
+    story_pick: tuple[str, int, int] | None = None  # the storyboard cell last clicked
+    story_expanded: bool = False  # the storyboard shows all the batch's rows
 
 
 @dataclass(frozen=True)
