@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -172,3 +173,22 @@ def bound(at: AppTest, kind: str, key: str):
     if not found:
         return None
     return max(found, key=lambda w: int(str(w.key).partition("__")[2] or 0))
+
+
+def storyboard_data(at: AppTest) -> dict | None:
+    """The data the storyboard component was drawn with on the last run, or None."""
+    for el in walk(at.main):
+        if getattr(el, "key", None) == "storyboard":
+            return json.loads(el.proto.json)
+    return None
+
+
+def story_blocks(data: dict) -> dict[str, dict]:
+    """Every block of the storyboard (also those inside groups) by its id."""
+    out: dict[str, dict] = {}
+    for band in data["bands"]:
+        for item in band["items"]:
+            for block in item["blocks"] if item["kind"] == "group" else [item]:
+                if block["kind"] == "block":
+                    out[block["id"]] = block
+    return out
