@@ -54,12 +54,9 @@ def cell_text(v: float) -> str:
         return "∞" if v > 0 else f"{MINUS}∞"
     if v == 0:
         return "0"
-    size = abs(v)
-    if 1e-3 <= size < 1e4:
-        decimals = max(0, 2 - math.floor(math.log10(size)))
-        text = f"{v:.{decimals}f}"
-        if float(text) == 0 or abs(float(text)) >= 1e4:  # rounding crossed a boundary
-            text = f"{v:.2e}"
+    rounded = abs(float(f"{v:.2e}"))  # the size after rounding to 3 digits: 0.9996 -> 1.00
+    if rounded >= 1e-3 and abs(round(v)) < 1e4:  # 9999.4 shows as 9999, 9999.6 as 1.00e4
+        text = f"{v:.{max(0, 2 - math.floor(math.log10(rounded)))}f}"
     else:
         text = f"{v:.2e}"
     if "e" in text:
@@ -268,7 +265,7 @@ def highlight(pick: Pick) -> dict[str, list[list[int]]]:
         "db1": {"delta1": [[ALL, j]]},
         "dW2": {"A1": [[ALL, i]], "delta2": [[ALL, 0]]},
         "db2": {"delta2": [[ALL, 0]]},
-            }.get(b, {})
+    }.get(b, {})
     for name in ("W1", "b1", "W2", "b2"):
         if b in (name, f"change_{name}", f"after_{name}"):
             sources = {
