@@ -8,11 +8,17 @@ Altair names them: new data make a new spec, so the browser redraws the chart fr
 of guessing whether rows were appended to the old data.
 
 Sizes are set on each chart (not through "config") so that charts stay composable: the app may
-layer, concatenate or restyle them.
+layer, concatenate or restyle them; `enlarge_text` scales every font size of a finished spec (for
+presenter mode on a projector).
+
+Every spec has a top-level "description": a sentence built from the data (what is drawn and its
+numbers) that the browser puts into the chart's aria-label, for screen readers and for whoever
+cannot see the colours.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -38,6 +44,9 @@ NEUTRAL = "#8C8C8C"
 GREEN = "#009E73"
 PURPLE = "#CC79A7"
 OUTLINE = "#1A1A1A"
+# Axis, legend and header text: 9.7:1 on white. (Streamlit's chart theme greys them to #808495,
+# 3.7:1, below the 4.5:1 that WCAG asks of text this size.)
+GUIDE_TEXT = "#444444"
 
 # Diverging scale for signed values: orange below 0, light grey at 0, blue above 0.
 DIVERGING_SCHEME = "blueorange"
@@ -56,7 +65,7 @@ def chart_title(text: str, subtitle: str | Sequence[str] | None = None) -> Spec:
         "anchor": "start",
         "fontSize": TITLE_SIZE,
         "offset": 8,
-        "subtitleColor": "#444444",
+        "subtitleColor": GUIDE_TEXT,
         "subtitleFontSize": SUBTITLE_SIZE,
     }
     if lines:
@@ -69,13 +78,22 @@ def axis(title: str | None, **kwargs: Any) -> Spec:
         "title": title,
         "labelFontSize": LABEL_SIZE,
         "titleFontSize": AXIS_TITLE_SIZE,
+        "labelColor": GUIDE_TEXT,
+        "titleColor": GUIDE_TEXT,
         "labelOverlap": True,
         **kwargs,
     }
 
 
 def legend(title: str | None, **kwargs: Any) -> Spec:
-    return {"title": title, "labelFontSize": LABEL_SIZE, "titleFontSize": AXIS_TITLE_SIZE, **kwargs}
+    return {
+        "title": title,
+        "labelFontSize": LABEL_SIZE,
+        "titleFontSize": AXIS_TITLE_SIZE,
+        "labelColor": GUIDE_TEXT,
+        "titleColor": GUIDE_TEXT,
+        **kwargs,
+    }
 
 
 _TYPES = {"Q": "quantitative", "N": "nominal", "O": "ordinal"}
@@ -135,9 +153,10 @@ def add_data(
     return {"name": name}
 
 
-def top_level(datasets: dict[str, pd.DataFrame], **spec: Any) -> Spec:
-    """A complete spec: the schema, the given properties and the datasets they refer to."""
-    return {"$schema": SCHEMA_URL, **spec, "datasets": datasets}
+def top_level(datasets: dict[str, pd.DataFrame], description: str, **spec: Any) -> Spec:
+    """A complete spec: the schema, its text alternative, the given properties and the datasets
+    they refer to."""
+    return {"$schema": SCHEMA_URL, "description": description, **spec, "datasets": datasets}
 
 
 def spec_to_json_safe(spec: Spec) -> Spec:
@@ -186,15 +205,40 @@ def even_indices(n: int, k: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, k).round().astype(int))
 
 
+def spoken(value: float, digits: int = 3) -> str:
+    """`value` as `fmt_sig` writes it, with a real minus sign (read as "minus", where a hyphen may
+    be read as "dash"): −0.5, 1.2e−5."""
+    return fmt_sig(value, digits).replace("-", "\u2212")
+
+
+def value_range(values: np.ndarray) -> str | None:
+    """ "from −1.2 to 0.9" (or "all 0.5") over the finite values; None when there are none."""
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return None
+    lo, hi = spoken(v.min()), spoken(v.max())
+    return f"all {lo}" if lo == hi else f"from {lo} to {hi}"
+
+
+def count(n: int, what: str) -> str:
+    """ "1 point", "2,000 points": `what` is the singular, made plural with an s."""
+    return f"{n:,} {what}" if n == 1 else f"{n:,} {what}s"
+
+
 def sample_note(shown: int, total: int, what: str = "points") -> str:
     return f"showing {shown:,} of {total:,} {what} (evenly spaced)"
 
 
-def message_chart(text: str, title: str, width: int = 600, height: int = 260) -> Spec:
-    """A chart with only a centred message, for empty data."""
+def message_chart(
+    text: str, title: str, width: int = 600, height: int = 260, description: str | None = None
+) -> Spec:
+    """A chart with only a centred message, for empty data; its text alternative is
+    `description`, or the title and the message."""
     datasets: dict[str, pd.DataFrame] = {}
     return top_level(
         datasets,
+        description or f"{title}: {text.rstrip('.')}.",
         data=add_data(datasets, {"message": [text]}),
         mark={"type": "text", "color": "#555555", "fontSize": 18},
         encoding={"text": channel("message:N")},
@@ -260,3 +304,99 @@ def grid_cells(
 def two_names(feature_names: Sequence[str]) -> tuple[str, str]:
     names = [str(s) for s in feature_names] + ["x1", "x2"]
     return names[0], names[1]
+
+
+# ---- presenter mode -----------------------------------------------------------------------------
+
+FONT_KEYS = frozenset({"fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize"})
+# What a spec leaves to the defaults gets the builders' own sizes (at least the renderer's and
+# Streamlit's theme's defaults), scaled: set in the spec's "config", which wins over the theme.
+DEFAULT_FONT_SIZES: dict[str, dict[str, float]] = {
+    "axis": {"labelFontSize": LABEL_SIZE, "titleFontSize": AXIS_TITLE_SIZE},
+    "legend": {"labelFontSize": LABEL_SIZE, "titleFontSize": AXIS_TITLE_SIZE},
+    "header": {"labelFontSize": LABEL_SIZE, "titleFontSize": AXIS_TITLE_SIZE},
+    "title": {"fontSize": TITLE_SIZE, "subtitleFontSize": SUBTITLE_SIZE},
+    "text": {"fontSize": CELL_TEXT_SIZE},
+}
+
+
+def _scaled(value: Any, factor: float) -> Any:
+    """A font size times `factor`: a number, an {"expr": ...}, a {"value": ...} with or without
+    a "condition", or a list of them (a scale's range)."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return float(value) * factor
+    if isinstance(value, list):
+        return [_scaled(v, factor) for v in value]
+    if isinstance(value, dict):
+        if set(value) == {"expr"}:
+            return {"expr": f"({value['expr']}) * {factor!r}"}
+        out = dict(value)
+        if "value" in out:
+            out["value"] = _scaled(out["value"], factor)
+        if "condition" in out:
+            out["condition"] = _scaled(out["condition"], factor)
+        return out
+    return value
+
+
+def _is_text_mark(node: Mapping[str, Any]) -> bool:
+    mark = node.get("mark")
+    kind = mark.get("type") if isinstance(mark, Mapping) else mark
+    return kind == "text"
+
+
+def _enlarge(node: Any, factor: float) -> None:
+    """Scale every font size in `node` in place; "data" and "datasets" are never entered."""
+    if isinstance(node, list):
+        for item in node:
+            _enlarge(item, factor)
+        return
+    if not isinstance(node, dict):
+        return
+    if _is_text_mark(node):
+        mark = node["mark"]
+        if isinstance(mark, dict):
+            # A text mark's "size" is its font size; "limit" (px) keeps as many characters.
+            for key in ("size", "limit"):
+                if key in mark:
+                    mark[key] = _scaled(mark[key], factor)
+        size = node.get("encoding", {}).get("size")
+        if isinstance(size, dict):
+            scaled = _scaled(size, factor)
+            if isinstance(size.get("scale"), dict) and "range" in size["scale"]:
+                scaled["scale"] = size["scale"] | {"range": _scaled(size["scale"]["range"], factor)}
+            node["encoding"]["size"] = scaled
+    for key, value in node.items():
+        if key in ("data", "datasets"):
+            continue
+        if key in FONT_KEYS:
+            node[key] = _scaled(value, factor)
+        else:
+            _enlarge(value, factor)
+
+
+def enlarge_text(spec: Spec, factor: float) -> Spec:
+    """A copy of `spec` with every font size multiplied by `factor` (for a projector: 1.5 makes
+    axis labels, titles, legends, facet headers and text marks half as big again).
+
+    Sizes set in the spec (titles, axes, legends, headers, text marks and their size encodings,
+    "config") are scaled; sizes left to the defaults are set in "config" to `factor` times the
+    builders' own sizes, so that they grow too. Only a complete (top-level) spec takes "config".
+    The datasets are the same DataFrame objects, untouched; inline data are not entered.
+    """
+    if factor <= 0:
+        raise ValueError(f"factor must be positive, not {factor!r}.")
+    out = {key: copy.deepcopy(value) for key, value in spec.items() if key != "datasets"}
+    if isinstance(out.get("title"), str | list):
+        out["title"] = {"text": out["title"]}
+    _enlarge(out, factor)
+    config = out.setdefault("config", {})
+    for group, sizes in DEFAULT_FONT_SIZES.items():
+        target = config.setdefault(group, {})
+        for key, size in sizes.items():
+            target.setdefault(key, size * factor)
+    if "datasets" in spec:
+        out["datasets"] = dict(spec["datasets"])
+    return out

@@ -19,6 +19,7 @@ from charts.common import (
     axis,
     channel,
     chart_title,
+    count,
     even_indices,
     full_tooltip,
     full_values,
@@ -27,9 +28,17 @@ from charts.common import (
     message_chart,
     num_tooltip,
     sample_note,
+    spoken,
     top_level,
     two_names,
+    value_range,
 )
+
+
+def _range_of(name: str, values: np.ndarray) -> str:
+    """ "y from −1 to 2", or "no finite y" """
+    text = value_range(values)
+    return f"{name} {text}" if text else f"no finite {name}"
 
 
 def prediction_surface(
@@ -134,8 +143,16 @@ def prediction_surface(
                 },
             }
         )
+    description = (
+        f"Prediction of {target_name} over {f1} and {f2}: across {_range_of(f1, g1)} and "
+        f"{_range_of(f2, g2)} the model predicts {_range_of(target_name, pred)}; "
+        f"{count(m, 'data point')} with actual {_range_of(target_name, yv)}"
+    )
+    if batch_rows is not None and len(batch_rows):
+        description += f"; the shown step's batch of {count(len(batch_rows), 'row')} ringed"
     return top_level(
         datasets,
+        description + ".",
         layer=layers,
         title=chart_title(f"Prediction of {target_name} over the inputs", notes),
         width=width,
@@ -216,17 +233,43 @@ def fit_curve(
             "transform": [{"filter": f"datum.series == '{series}'"}],
         }
 
-    dots = layer("data", {"type": "circle", "size": 45 if idx.size <= 500 else 20, "opacity": 0.55})
-    line = layer("prediction ŷ", {"type": "line", "strokeWidth": 3.5})
-    batch = layer(
-        "current batch",
-        {"type": "circle", "size": 110, "opacity": 1, "stroke": OUTLINE, "strokeWidth": 1},
-    )
+    marks = {
+        "data": {"type": "circle", "size": 45 if idx.size <= 500 else 20, "opacity": 0.55},
+        "prediction ŷ": {"type": "line", "strokeWidth": 3.5},
+        "current batch": {
+            "type": "circle",
+            "size": 110,
+            "opacity": 1,
+            "stroke": OUTLINE,
+            "strokeWidth": 1,
+        },
+    }
+    title = f"Fit of {target_name} against {feature_name}"
+    if not present:
+        return message_chart("No data", title, width, height)
+    said = [f"{count(x.size, 'data point')} with {_range_of(target_name, y)}"]
+    finite = np.isfinite(yg)
+    if finite.sum() > 1:
+        (x0, x1), (y0, y1) = xg[finite][[0, -1]], yg[finite][[0, -1]]
+        said.append(
+            f"the model's curve ŷ runs from {spoken(y0)} at {feature_name} = {spoken(x0)} to "
+            f"{spoken(y1)} at {feature_name} = {spoken(x1)}, ranging {value_range(yg)}"
+        )
+    elif finite.any():
+        said.append(f"the model's curve ŷ has one finite value, {spoken(yg[finite][0])}")
+    if batch_x is not None and batch_y is not None and np.size(batch_x):
+        said.append(
+            f"current batch: {count(np.size(batch_x), 'point')} with "
+            f"{_range_of(target_name, np.asarray(batch_y, dtype=float))}"
+        )
+    # Only the series that have points get a layer: an empty mark would be an unlabelled graphic
+    # to screen readers.
     return top_level(
         datasets,
+        f"{title}: " + "; ".join(said) + ".",
         data=data,
-        layer=[dots, line, batch],
-        title=chart_title(f"Fit of {target_name} against {feature_name}", notes),
+        layer=[layer(name, marks[name]) for name in present],
+        title=chart_title(title, notes),
         width=width,
         height=height,
     )
@@ -288,8 +331,16 @@ def y_vs_yhat(
             ],
         },
     }
+    ok = np.isfinite(y) & np.isfinite(yhat)
+    rmse = float(np.sqrt(np.mean((yhat[ok] - y[ok]) ** 2))) if ok.any() else float("nan")
+    description = (
+        f"{title} for {count(y.size, 'point')}: actual {_range_of(target_name, y)}, "
+        f"{_range_of('predicted ŷ', yhat)}; root mean squared error {spoken(rmse)} (0 when "
+        "every point lies on the diagonal ŷ = y)."
+    )
     return top_level(
         datasets,
+        description,
         layer=[diagonal, dots],
         title=chart_title(title, notes),
         width=width,

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from charts.common import (
+    GUIDE_TEXT,
     LABEL_SIZE,
     MAX_ROWS,
     POSITIVE,
@@ -17,6 +18,7 @@ from charts.common import (
     axis,
     channel,
     chart_title,
+    count,
     even_indices,
     full_tooltip,
     full_values,
@@ -27,7 +29,10 @@ from charts.common import (
     sample_note,
     top_level,
     two_names,
+    value_range,
 )
+
+UNITS_DESCRIBED = 8  # the text alternative names each unit's range up to this many units
 
 
 def input_grid(
@@ -157,9 +162,27 @@ def hidden_unit_maps(
             "height": panel,
         }
     datasets: dict[str, pd.DataFrame] = {}
-    header = {"labelFontSize": LABEL_SIZE + 2, "labelFontWeight": "bold", "title": None}
+    header = {
+        "labelFontSize": LABEL_SIZE + 2,
+        "labelFontWeight": "bold",
+        "labelColor": GUIDE_TEXT,
+        "title": None,
+    }
+    over = f"{f1}, one curve" if g2.size == 0 else f"{f1} and {f2}, one heatmap"
+    whose = f"each of {count(h, 'hidden unit')}" if h > 1 else "the one hidden unit"
+    ranges = [
+        f"unit {j + 1} {value_range(A[:, j]) or 'not finite'}"
+        for j in range(min(h, UNITS_DESCRIBED))
+    ]
+    if h > UNITS_DESCRIBED:
+        ranges.append(f"{count(h - UNITS_DESCRIBED, 'more unit')} not listed")
+    description = (
+        f"Hidden units: sigmoid activation (between 0 and 1) of {whose} over {over} per "
+        "unit; " + "; ".join(ranges) + "."
+    )
     return top_level(
         datasets,
+        description,
         data=add_data(datasets, data_columns),
         facet=channel("unit:N", sort=units, header=header),
         spec=panel_spec,

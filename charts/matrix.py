@@ -23,6 +23,7 @@ from charts.common import (
     axis,
     channel,
     chart_title,
+    count,
     fmt_sig,
     full_tooltip,
     full_values,
@@ -30,6 +31,7 @@ from charts.common import (
     message_chart,
     no_view_border,
     num_tooltip,
+    spoken,
     top_level,
 )
 from core.network import Params
@@ -79,7 +81,8 @@ def matrix_heatmap(
         raise ValueError(f"matrix_heatmap needs a 2-D matrix, not shape {M.shape}.")
     total_rows, cols = M.shape
     if total_rows == 0 or cols == 0:
-        return message_chart("(empty matrix)", title, width=200, height=60)
+        empty = f"Heatmap of {title}: an empty matrix, {total_rows} rows by {cols} columns."
+        return message_chart("(empty matrix)", title, width=200, height=60, description=empty)
     rows = min(total_rows, max(1, max_rows), max(1, MAX_ROWS // cols))
     shown = M[:rows]
     rlabels = _unique((row_labels if row_labels is not None else range(1, total_rows + 1))[:rows])
@@ -173,8 +176,21 @@ def matrix_heatmap(
             },
         }
         body = {"layer": [cells, text], "resolve": {"scale": {"color": "independent"}}}
+    # Built from the shape and labels only, not the numbers: the spec must stay the same from step
+    # to step (see above). Each cell carries its own value for screen readers (and its text).
+    shape = f"{count(total_rows, 'row')} by {count(cols, 'column')}"
+    shown_rows = f", the first {rows:,} rows shown" if rows < total_rows else ""
+    columns = f" ({', '.join(clabels)})" if cols <= TEXT_MAX_COLS else ""
+    colours = (
+        "signed values coloured orange below 0 and blue above 0, on a scale symmetric about 0"
+        if kind == "signed"
+        else "values from 0 to 1 coloured from dark purple (0) to yellow (1)"
+    )
+    cell = "each cell shows its value" if with_text else "each cell's tooltip gives its value"
+    description = f"Heatmap of {title}: {shape}{columns}{shown_rows}; {colours}; {cell}."
     return top_level(
         datasets,
+        description,
         data=data,
         **body,
         title=chart_title(title, subtitle),
@@ -354,8 +370,20 @@ def network_diagram(
         "datum.x > 1.5",
         text=channel("side:N"),
     )
+    inputs = names[0] if n == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
+    signs_count = [f"{(ef['sign'] == sign).sum():,} {sign}" for sign in signs]
+    described = f"Network {n}-{h}-1: " + (
+        f"inputs {inputs} feed " if n > 1 else f"input {inputs} feeds "
+    )
+    described += f"{count(h, 'sigmoid hidden unit')}, which feed the linear output {target_name}"
+    weights = f"{len(ef):,} weights and biases" if show_bias else count(len(ef), "weight")
+    described += f"; {weights}: " + ", ".join(signs_count)
+    if max_abs > 0:
+        k = int(np.argmax(np.where(finite, np.abs(w), -1.0)))
+        described += f"; largest in magnitude {edges[k]['name']} = {spoken(w[k], 4)}"
     return top_level(
         datasets,
+        described + ".",
         layer=[lines, hover, circles, inner, left, right],
         title=chart_title(
             f"Network {n}-{h}-1",

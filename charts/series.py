@@ -17,17 +17,60 @@ from charts.common import (
     axis,
     channel,
     chart_title,
+    count,
     even_indices,
     full_tooltip,
     full_values,
     legend,
     message_chart,
     num_tooltip,
+    spoken,
     top_level,
 )
 
 EMPTY_TEXT = "Press Step to start training"
 DOTS_UP_TO = 60  # series with at most this many points also show their points
+
+
+def _step(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else spoken(value, 6)
+
+
+def _trend(name: str, steps: np.ndarray, values: np.ndarray) -> str:
+    """ "batch loss fell from 0.78 to 0.12", "train loss 0.54 at step 10", "no finite test loss
+    values"."""
+    keep = np.flatnonzero(np.isfinite(values))
+    if keep.size == 0:
+        return f"no finite {name} values"
+    first, last = values[keep[0]], values[keep[-1]]
+    if keep.size == 1:
+        at = f" at step {_step(steps[keep[0]])}" if steps.size > 1 else ""
+        return f"{name} {spoken(first)}{at}"
+    a, b = spoken(first), spoken(last)
+    verb = "stayed at" if a == b else ("fell from" if last < first else "rose from")
+    return f"{name} {verb} {a}" + ("" if a == b else f" to {b}")
+
+
+def _describe_series(
+    title: str,
+    steps: np.ndarray,
+    series: dict[str, np.ndarray],
+    spoken_names: dict[str, str],
+    log_scale: bool,
+    infinite: int,
+    marked_step: int | None,
+) -> str:
+    lo, hi = _step(steps.min()), _step(steps.max())
+    span = f"step {lo} only" if steps.size == 1 else f"{count(steps.size, 'step')}, {lo} to {hi}"
+    trends = [
+        _trend(spoken_names.get(name, name), steps, np.asarray(v, dtype=float).ravel())
+        for name, v in series.items()
+    ]
+    extra = [f"{count(infinite, 'infinite value')} left out"] if infinite else []
+    if marked_step is not None:
+        extra.append(f"step {marked_step:,} marked")
+    scale = ", log scale" if log_scale else ""
+    return f"{title} ({span}{scale}): " + "; ".join(trends + extra) + "."
 
 
 def _series_chart(
@@ -43,10 +86,11 @@ def _series_chart(
     height: int,
     dashes: dict[str, list[int]] | None = None,
     marked_step: int | None = None,
+    spoken_names: dict[str, str] | None = None,
 ) -> Spec:
     """Lines of several series against step; NaN and ±inf points are left out. `dashes` gives a
     series a dash pattern (so lines that overlap stay apart); `marked_step` draws a labelled
-    rule at that step."""
+    rule at that step; `spoken_names` name series in the text alternative."""
     steps = np.asarray(steps, dtype=float).ravel()
     if steps.size == 0:
         return message_chart(EMPTY_TEXT, title, width, height)
@@ -134,7 +178,9 @@ def _series_chart(
         },
     }
     rule = {
-        "mark": {"type": "rule", "color": "#777777", "strokeDash": [4, 3]},
+        # Decorative and empty until hovered: hidden from screen readers (an empty mark would be
+        # an unlabelled graphic to them).
+        "mark": {"type": "rule", "color": "#777777", "strokeDash": [4, 3], "aria": False},
         "encoding": {"x": channel("step:Q")},
         "transform": [{"filter": hover}],
     }
@@ -196,8 +242,12 @@ def _series_chart(
                 },
             }
         )
+    description = _describe_series(
+        title, steps, series, spoken_names or {}, log_scale, infinite, marked_step
+    )
     return top_level(
         datasets,
+        description,
         data=data,
         layer=layers,
         title=chart_title(title, subtitle + notes),
@@ -264,4 +314,8 @@ def grad_norm_chart(
         max_points,
         width,
         height,
+        spoken_names={
+            "‖∇W1, ∇b1‖": "layer 1 gradient norm (W1, b1)",
+            "‖∇W2, ∇b2‖": "layer 2 gradient norm (W2, b2)",
+        },
     )

@@ -520,3 +520,239 @@ def test_the_loss_axis_turns_log_when_the_losses_span_more_than_two_decades():
     assert not charts.spans_decades(np.array([1.0, 50.0]))
     assert charts.spans_decades(np.array([1.1, 160.0, 14_000.0]))
     assert not charts.spans_decades(np.array([np.nan, 0.0, -1.0, 3.0]))
+
+
+# text alternatives: every spec's "description" (the chart's aria-label in the browser)
+
+
+@pytest.mark.parametrize("name", list(all_charts()))
+def test_every_chart_has_a_short_text_alternative(name: str) -> None:
+    chart = all_charts()[name]
+    text = chart["description"]
+    assert isinstance(text, str) and text.endswith(".")
+    assert 30 <= len(text) <= 700, text
+    assert text != "Vega visualization"
+    assert "nan" not in text.split() and "None" not in text
+
+
+def test_loss_chart_describes_where_each_loss_went() -> None:
+    steps = np.arange(1, 301)
+    batch = np.linspace(0.78, 0.12, 300)
+    train = np.full(300, np.nan)
+    train[9::10] = np.linspace(0.7, 0.104, 30)
+    test = np.full(300, np.nan)
+    text = charts.loss_chart(steps, batch, train, test, marked_step=120)["description"]
+    assert text.startswith("Loss per step (300 steps, 1 to 300)")
+    assert "batch loss fell from 0.78 to 0.12" in text
+    assert "train loss fell from 0.7 to 0.104" in text
+    assert "no finite test loss values" in text
+    assert "step 120 marked" in text
+    one = charts.loss_chart(steps[:1], batch[:1], train[:1], np.array([0.5]))["description"]
+    assert "step 1 only" in one and "batch loss 0.78" in one and "test loss 0.5" in one
+    rising = charts.loss_chart(steps[:3], np.array([1.0, 2.0, np.inf]), batch[:3], batch[:3])
+    assert "batch loss rose from 1 to 2" in rising["description"]
+    assert "1 infinite value left out" in rising["description"]
+    empty = charts.loss_chart(*(np.array([]),) * 4)["description"]
+    assert empty == "Loss per step: Press Step to start training."
+
+
+def test_grad_norm_chart_names_the_layers_in_words() -> None:
+    steps = np.arange(1, 21)
+    text = charts.grad_norm_chart(steps, np.linspace(2, 0.5, 20), np.full(20, 3e-5))["description"]
+    assert "log scale" in text
+    assert "layer 1 gradient norm (W1, b1) fell from 2 to 0.5" in text
+    assert "layer 2 gradient norm (W2, b2) stayed at 3e\u22125" in text
+
+
+def test_surface_fit_and_y_vs_yhat_descriptions_give_the_ranges() -> None:
+    X = np.array([[0.0, 1.0], [2.0, -1.0], [1.0, 0.0]])
+    y = np.array([-1.5, 0.25, 3.0])
+    g1, g2, G = charts.input_grid(X, resolution=5, margin=0.0)
+    pred = np.linspace(-0.5, 1.5, G.shape[0])
+    text = charts.prediction_surface(
+        g1, g2, pred, X, y, ["size", "age"], "price", batch_rows=np.array([0, 2])
+    )["description"]
+    assert "Prediction of price over size and age" in text
+    assert "size from 0 to 2" in text and "age from \u22121 to 1" in text
+    assert "predicts price from \u22120.5 to 1.5" in text
+    assert "3 data points with actual price from \u22121.5 to 3" in text
+    assert "batch of 2 rows ringed" in text
+
+    x = np.array([0.0, 1.0, 2.0, 3.0])
+    xg = np.linspace(-1.0, 4.0, 6)
+    text = charts.fit_curve(
+        x, x**2, xg, 2 * xg, "x", "t", batch_x=x[:2], batch_y=np.array([0.0, 1.0])
+    )["description"]
+    assert "4 data points with t from 0 to 9" in text
+    assert "runs from \u22122 at x = \u22121 to 8 at x = 4" in text
+    assert "current batch: 2 points with t from 0 to 1" in text
+
+    text = charts.y_vs_yhat(np.array([0.0, 1.0, 2.0, 3.0]), np.array([0.0, 1.0, 2.0, 5.0]), "t")[
+        "description"
+    ]
+    assert "for 4 points" in text
+    assert "actual t from 0 to 3" in text and "predicted ŷ from 0 to 5" in text
+    assert "root mean squared error 1" in text  # sqrt(4 / 4)
+
+
+def test_fit_curve_draws_no_empty_layer() -> None:
+    """An empty mark would be an unlabelled graphic to a screen reader (axe's svg-img-alt)."""
+    x = np.linspace(0, 1, 5)
+    s = charts.fit_curve(x, x, x, x, "x", "y")
+    filters = [layer["transform"][0]["filter"] for layer in s["layer"]]
+    assert filters == ["datum.series == 'data'", "datum.series == 'prediction ŷ'"]
+    nothing = charts.fit_curve(*(np.array([]),) * 4, "x", "y")
+    assert nothing["description"] == "Fit of y against x: No data."
+
+
+def test_the_hover_rule_is_hidden_from_screen_readers() -> None:
+    """Empty until hovered: a labelled graphic with nothing in it otherwise."""
+    s = charts.loss_chart(np.arange(1, 4), *(np.ones(3),) * 3)
+    hover = [layer for layer in s["layer"] if "transform" in layer]
+    assert [layer["mark"]["type"] for layer in hover] == ["rule"]
+    assert hover[0]["mark"]["aria"] is False
+
+
+def test_hidden_unit_maps_describe_each_unit() -> None:
+    g1 = np.linspace(0, 1, 3)
+    A = np.column_stack([np.linspace(0.1, 0.9, 3), np.full(3, 0.5)])
+    text = charts.hidden_unit_maps(g1, np.empty(0), A, ["x"])["description"]
+    assert "each of 2 hidden units over x, one curve per unit" in text
+    assert "unit 1 from 0.1 to 0.9; unit 2 all 0.5" in text
+    many = charts.hidden_unit_maps(g1, np.empty(0), np.full((3, 11), 0.25), ["x"])["description"]
+    assert "unit 8 all 0.25" in many and "unit 9" not in many and "3 more units not listed" in many
+
+
+def test_heatmap_description_gives_the_shape_and_stays_the_same_from_step_to_step() -> None:
+    M = RNG.normal(size=(16, 3))
+    cols = ["h1", "h2", "h3"]
+    text = charts.matrix_heatmap(M, "Z1", [f"r{i}" for i in range(16)], cols)["description"]
+    assert text.startswith("Heatmap of Z1: 16 rows by 3 columns (h1, h2, h3)")
+    assert "orange below 0 and blue above 0" in text
+    # The numbers are left out on purpose: the spec must not change when only they do.
+    other = charts.matrix_heatmap(3 * M, "Z1", [f"s{i}" for i in range(16)], cols)
+    assert other["description"] == text
+    big = charts.matrix_heatmap(np.ones((150, 2)), "A1", kind="unit")["description"]
+    assert "150 rows by 2 columns (1, 2), the first 64 rows shown" in big
+    assert "from 0 to 1" in big
+
+
+def test_network_description_counts_the_weights_by_sign() -> None:
+    W1, b1, W2, b2 = np.array([[1.5, -0.25]]), np.zeros((1, 2)), np.array([[-2.0], [0.5]]), 0.0
+    p = Params.of(W1, b1, W2, np.full((1, 1), b2))
+    text = charts.network_diagram(p, ["x"], "t")["description"]
+    assert text.startswith("Network 1-2-1: input x feeds 2 sigmoid hidden units")
+    assert "linear output t" in text
+    assert "7 weights and biases: 2 positive, 2 negative, 3 zero" in text
+    assert "largest in magnitude W2[1,1] = \u22122" in text
+    text = charts.network_diagram(p, ["x"], "t", show_bias=False)["description"]
+    assert "4 weights: 2 positive, 2 negative, 0 zero" in text
+
+
+# enlarge_text (presenter mode)
+
+FONT_KEYS = {"fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize"}
+
+
+def font_sizes(node: Any, path: str = "") -> dict[str, float]:
+    """Every font size set in a spec by its path (datasets and inline data left out); a text
+    mark's "size" counts as one."""
+    found: dict[str, float] = {}
+    if isinstance(node, dict):
+        mark = node.get("mark")
+        if isinstance(mark, dict) and mark.get("type") == "text" and "size" in mark:
+            found[f"{path}/mark/size"] = mark["size"]
+        for key, value in node.items():
+            if key in ("datasets", "data"):
+                continue
+            if key in FONT_KEYS and isinstance(value, int | float):
+                found[f"{path}/{key}"] = value
+            else:
+                found |= font_sizes(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found |= font_sizes(value, f"{path}/{i}")
+    return found
+
+
+def axes(s: dict[str, Any]) -> list[dict[str, Any]]:
+    return [d["axis"] for d in walk(s) if isinstance(d.get("axis"), dict)]
+
+
+@pytest.mark.parametrize("name", list(all_charts()))
+def test_enlarged_charts_have_every_font_half_as_big_again(name: str) -> None:
+    chart = all_charts()[name]
+    before = json.dumps(spec(chart), sort_keys=True)
+    big = charts.enlarge_text(chart, 1.5)
+    assert json.dumps(spec(chart), sort_keys=True) == before  # the original is left alone
+    schema_validator().validate(spec(big))
+    sizes, enlarged = font_sizes(chart), font_sizes(big)
+    assert sizes, "a chart without any font size"
+    for path, size in sizes.items():
+        assert enlarged[path] >= 1.5 * size, path
+    # Sizes left to the defaults (Streamlit's theme: 12-16 px) are set, as large again.
+    config = big["config"]
+    assert config["axis"]["labelFontSize"] >= 1.5 * 14
+    assert config["axis"]["titleFontSize"] >= 1.5 * 15
+    assert config["legend"]["labelFontSize"] >= 1.5 * 14
+    assert config["header"]["labelFontSize"] >= 1.5 * 14
+    assert config["title"]["fontSize"] >= 1.5 * 19
+    assert config["text"]["fontSize"] >= 1.5 * 13
+    for ax in axes(big):  # every axis label of the chart at least 1.5 × the normal 14 px
+        assert ax.get("labelFontSize", config["axis"]["labelFontSize"]) >= 21
+    # The data are the very same DataFrames, unchanged.
+    assert big["datasets"] is not chart["datasets"]
+    assert set(big["datasets"]) == set(chart["datasets"])
+    for key, frame in chart["datasets"].items():
+        assert big["datasets"][key] is frame
+    assert big["description"] == chart["description"]
+
+
+def test_enlarge_text_scales_every_kind_of_font_size() -> None:
+    frame = pd.DataFrame({"fontSize": [10.0], "t": ["a"]})
+    s = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "description": "test",
+        "title": "Plain title",
+        "data": {"values": [{"fontSize": 10, "t": "b"}]},
+        "layer": [
+            {
+                "mark": {"type": "text", "size": 12, "limit": 100},
+                "encoding": {
+                    "text": {"field": "t", "type": "nominal"},
+                    "size": {"condition": {"param": "p", "value": 20}, "value": 10},
+                },
+                "params": [{"name": "p", "select": "point"}],
+            },
+            {
+                "data": {"name": "frame"},
+                "mark": {"type": "text", "fontSize": {"expr": "width / 40"}},
+                "encoding": {"text": {"field": "t", "type": "nominal"}},
+            },
+            {
+                "mark": "text",
+                "encoding": {
+                    "text": {"field": "t", "type": "nominal"},
+                    "size": {"field": "t", "type": "nominal", "scale": {"range": [8, 16]}},
+                },
+            },
+        ],
+        "config": {"axis": {"labelFontSize": 11}, "style": {"guide-label": {"fontSize": 9}}},
+        "datasets": {"frame": frame},
+    }
+    big = charts.enlarge_text(s, 2)
+    schema_validator().validate(spec(big))
+    text, expr, sized = big["layer"]
+    assert text["mark"] == {"type": "text", "size": 24, "limit": 200}
+    assert text["encoding"]["size"] == {"condition": {"param": "p", "value": 40}, "value": 20}
+    assert expr["mark"]["fontSize"] == {"expr": "(width / 40) * 2"}
+    assert sized["encoding"]["size"]["scale"]["range"] == [16, 32]
+    assert big["title"] == {"text": "Plain title"}
+    assert big["config"]["axis"] == {"labelFontSize": 22, "titleFontSize": 30}
+    assert big["config"]["style"]["guide-label"]["fontSize"] == 18
+    assert big["config"]["title"]["fontSize"] == 38
+    assert big["data"] == {"values": [{"fontSize": 10, "t": "b"}]}  # data are never touched
+    assert big["datasets"]["frame"] is frame and frame["fontSize"].tolist() == [10.0]
+    assert s["layer"][0]["mark"]["size"] == 12 and "title" not in s["config"]
+    with pytest.raises(ValueError):
+        charts.enlarge_text(s, 0)

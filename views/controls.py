@@ -31,9 +31,7 @@ def control_bar() -> None:
             label_visibility="collapsed" if app.config.present else "visible",
             **state.bind("run_n"),
         )
-    bar.button(
-        "Run N", key="btn_run_n", on_click=state.on_run_n, disabled=stopped, shortcut="N"
-    )
+    bar.button("Run N", key="btn_run_n", on_click=state.on_run_n, disabled=stopped, shortcut="N")
     bar.button(
         "Finish epoch",
         key="btn_epoch",

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from charts.common import AXIS_TITLE_SIZE, LABEL_SIZE, TITLE_SIZE
+from charts.common import AXIS_TITLE_SIZE, GUIDE_TEXT, LABEL_SIZE, TITLE_SIZE, count, spoken
 from core.initlab import LAB_SCHEMES, MAX_CHOICES, LabRun, compare_inits
 from views import state
 from views.render import show_chart
@@ -112,9 +112,20 @@ def lab_chart(runs: tuple[LabRun, ...]) -> dict:
     ]
     data = pd.concat(frames, ignore_index=True)
     data = data[np.isfinite(data["train loss"]) & (data["train loss"] > 0)]
-    axis = {"labelFontSize": LABEL_SIZE, "titleFontSize": AXIS_TITLE_SIZE}
+    axis = {
+        "labelFontSize": LABEL_SIZE,
+        "titleFontSize": AXIS_TITLE_SIZE,
+        "labelColor": GUIDE_TEXT,
+        "titleColor": GUIDE_TEXT,
+    }
+    ends = "; ".join(
+        f"{r.name} ends at {spoken(float(r.train_loss[-1]))}"
+        for r in runs
+        if len(r.train_loss) and np.isfinite(r.train_loss[-1])
+    )
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "description": f"Train loss by initialisation over {count(len(runs), 'run')}: {ends}.",
         "title": {
             "text": "Train loss by initialisation",
             "fontSize": TITLE_SIZE,

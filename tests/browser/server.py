@@ -234,3 +234,14 @@ def time_to_usable(page, url: str, timeout_ms: float = 60_000) -> dict[str, floa
         "idle": max(idle_at - start, step_at - start),
         "warnings": float(len(warnings)),
     }
+
+
+def story_columns(page, block: str) -> list[str]:
+    """The column headers of one block (matrix) of the storyboard."""
+    return page.locator(f"figure[data-block='{block}'] th[scope='col']").all_inner_texts()
+
+
+def story_rows(page, block: str) -> list[list[str]]:
+    """The row labels (if any) and cell texts of one block of the storyboard, row by row."""
+    rows = page.locator(f"figure[data-block='{block}'] tbody tr:not(.more)")
+    return [row.locator("th, td").all_inner_texts() for row in rows.all()]

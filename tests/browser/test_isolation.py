@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .server import IDLE, click, grid_text, show, step_count, wait_for_rerun
+from .server import IDLE, click, show, step_count, story_columns, wait_for_rerun
 from .test_upload import write_csv
 
 pytestmark = pytest.mark.browser
@@ -41,8 +41,8 @@ def test_two_sessions_keep_their_own_data_settings_and_downloads(open_page, tmp_
     # The student, on the same server, has the generated default data and one step.
     click(student.page, "btn_step")
     assert step_count(student.page) == 1 and step_count(teacher.page) == 3
-    student_headers, _ = grid_text(student.page.get_by_test_id("stDataFrame").first)
-    teacher_headers, _ = grid_text(teacher.page.get_by_test_id("stDataFrame").first)
+    student_headers = story_columns(student.page, "X")
+    teacher_headers = story_columns(teacher.page, "X")
     assert "x1 floor_area" in teacher_headers
     assert not any("floor_area" in h for h in student_headers)
 

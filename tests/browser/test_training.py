@@ -8,11 +8,12 @@ from .server import (
     IDLE,
     button,
     click,
-    grid_text,
     label_of,
     metric,
     play_button,
     step_count,
+    story_columns,
+    story_rows,
     wait_for_rerun,
     wait_until,
 )
@@ -32,17 +33,16 @@ def test_page_loads_without_errors(app):
 
 def test_step_updates_tables_and_charts(app):
     page = app.page
-    assert page.get_by_test_id("stDataFrame").count() == 0  # no batch yet, so no matrices
+    assert page.locator("td[data-block]").count() == 0  # no batch yet, so no matrices
     charts_before = page.get_by_test_id("stVegaLiteChart").count()
 
     click(page, "btn_step")
     assert step_count(page) == 1
-    frames = page.get_by_test_id("stDataFrame")
-    frames.first.wait_for()
-    headers, rows = grid_text(frames.first)
-    assert headers[-1] == "y"
+    page.locator("figure[data-block='X']").wait_for()
+    assert story_columns(page, "X") == ["x1", "x2"] and story_columns(page, "y") == ["y"]
+    rows = story_rows(page, "X")
     assert len(rows) > 0
-    assert page.get_by_test_id("stVegaLiteChart").count() > charts_before
+    assert page.get_by_test_id("stVegaLiteChart").count() == charts_before  # loss, prediction
     chart = page.get_by_test_id("stVegaLiteChart").first
     chart.locator("canvas, svg.marks").first.wait_for()
     box = chart.locator("canvas, svg.marks").first.bounding_box()
@@ -51,7 +51,7 @@ def test_step_updates_tables_and_charts(app):
     click(page, "btn_step")
     assert step_count(page) == 2
     # The next mini-batch holds other rows (the grid redraws a moment after the script ends).
-    wait_until(lambda: grid_text(page.get_by_test_id("stDataFrame").first)[1] != rows)
+    wait_until(lambda: story_rows(page, "X") != rows)
     app.assert_healthy()
 
 
@@ -93,7 +93,7 @@ def test_reset_returns_to_step_zero(app):
     click(page, "btn_reset")
     assert step_count(page) == 0
     assert metric(page, "Batch loss") == "—"
-    assert page.get_by_test_id("stDataFrame").count() == 0  # no step to show any more
+    assert page.locator("td[data-block]").count() == 0  # no step to show any more
     app.assert_healthy()
 
 

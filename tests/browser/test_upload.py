@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .server import click, grid_text, step_count, wait_for_rerun
+from .server import click, step_count, story_columns, story_rows, wait_for_rerun
 
 pytestmark = pytest.mark.browser
 
@@ -36,10 +36,9 @@ def test_uploaded_csv_trains(app, tmp_path):
 
     click(page, "btn_step")
     assert step_count(page) == 1
-    table = page.get_by_test_id("stDataFrame").first
-    table.wait_for()
-    headers, rows = grid_text(table)
+    page.locator("figure[data-block='X']").wait_for()
     # Last numeric column is the target, the first two are the inputs.
-    assert headers[1:] == ["x1 floor_area", "x2 room_count", "y"]
-    assert rows and all(len(row) == 4 for row in rows)
+    assert story_columns(page, "X") == ["x1 floor_area", "x2 room_count"]
+    rows = story_rows(page, "X")
+    assert rows and all(len(row) == 3 for row in rows)  # the row's label and two inputs
     app.assert_healthy()
