@@ -24,7 +24,7 @@ from views.page_style import page_style
 from views.press_counter import press_counter
 from views.sidebar import sidebar
 from views.step_views import backward_view, forward_view, update_view
-from views.storyboard import storyboard_view
+from views.storyboard import picked_training_row, storyboard_view
 from views.timetravel import change_summary, picker, shown_step
 
 STEP_VIEWS = dict(
@@ -84,7 +84,8 @@ def training_panel() -> None:
         loss_panel(trainer, step)
     with right:
         params = trainer.params if record is None else record.params_after
-        model_panel(app.run.experiment, params, None if record is None else record.indices)
+        batch = None if record is None else record.indices
+        model_panel(app.run.experiment, params, batch, picked_training_row(record))
 
 
 def details(current: state.Run, record: StepRecord | None) -> None:

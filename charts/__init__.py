@@ -10,13 +10,14 @@ projector.
 """
 
 from charts.common import MAX_ROWS, Spec, enlarge_text, fmt_sig, spec_to_json_safe
-from charts.fit import fit_curve, prediction_surface, y_vs_yhat
+from charts.fit import Focus, fit_curve, prediction_surface, y_vs_yhat
 from charts.grid import hidden_unit_maps, input_grid
 from charts.matrix import edge_width, matrix_heatmap, network_diagram
 from charts.series import grad_norm_chart, loss_chart, spans_decades
 
 __all__ = [
     "MAX_ROWS",
+    "Focus",
     "Spec",
     "edge_width",
     "enlarge_text",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,43 @@ def _range_of(name: str, values: np.ndarray) -> str:
     return f"{name} {text}" if text else f"no finite {name}"
 
 
+class Focus(NamedTuple):
+    """One data point to mark: where it is and what to call it ("training row #12, picked in
+    the storyboard")."""
+
+    x: float
+    y: float
+    label: str
+
+
+def focus_layer(
+    datasets: dict[str, pd.DataFrame],
+    focus: Focus,
+    x_field: str,
+    y_field: str,
+    x_scale: Spec | None = None,
+    y_scale: Spec | None = None,
+) -> Spec:
+    """A bold square around the focus point, on top of everything."""
+    x_extra = {"scale": x_scale} if x_scale else {}
+    y_extra = {"scale": y_scale} if y_scale else {}
+    return {
+        "data": add_data(datasets, {x_field: [focus.x], y_field: [focus.y]}),
+        "mark": {
+            "type": "square",
+            "size": 520,
+            "filled": False,
+            "stroke": OUTLINE,
+            "strokeWidth": 4,
+            "opacity": 1,
+        },
+        "encoding": {
+            "x": channel(f"{x_field}:Q", **x_extra),
+            "y": channel(f"{y_field}:Q", **y_extra),
+        },
+    }
+
+
 def prediction_surface(
     g1: np.ndarray,
     g2: np.ndarray,
@@ -53,9 +91,10 @@ def prediction_surface(
     width: int = 440,
     height: int = 400,
     batch_rows: np.ndarray | None = None,
+    focus: Focus | None = None,
 ) -> Spec:
     """The prediction over the plane of two inputs, with the data on top in the same colours;
-    the rows of `batch_rows` (the shown step's batch) ringed."""
+    the rows of `batch_rows` (the shown step's batch) ringed and the `focus` row squared."""
     g1, g2 = np.asarray(g1, dtype=float).ravel(), np.asarray(g2, dtype=float).ravel()
     pred = np.asarray(pred, dtype=float).ravel()
     if pred.size != g1.size * g2.size:
@@ -143,6 +182,9 @@ def prediction_surface(
                 },
             }
         )
+    if focus is not None:
+        notes.append(f"square: {focus.label}")
+        layers.append(focus_layer(datasets, focus, "x1", "x2", x_scale, y_scale))
     description = (
         f"Prediction of {target_name} over {f1} and {f2}: across {_range_of(f1, g1)} and "
         f"{_range_of(f2, g2)} the model predicts {_range_of(target_name, pred)}; "
@@ -150,6 +192,8 @@ def prediction_surface(
     )
     if batch_rows is not None and len(batch_rows):
         description += f"; the shown step's batch of {count(len(batch_rows), 'row')} ringed"
+    if focus is not None:
+        description += f"; {focus.label} squared"
     return top_level(
         datasets,
         description + ".",
@@ -172,8 +216,10 @@ def fit_curve(
     batch_y: np.ndarray | None = None,
     width: int = 560,
     height: int = 340,
+    focus: Focus | None = None,
 ) -> Spec:
-    """One input: the data, the model's curve ŷ(x) and the current mini-batch."""
+    """One input: the data, the model's curve ŷ(x), the current mini-batch and the `focus` row
+    squared."""
     x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
     xg, yg = np.asarray(x_grid, dtype=float).ravel(), np.asarray(y_grid, dtype=float).ravel()
     order = np.argsort(xg, kind="stable")
@@ -264,11 +310,16 @@ def fit_curve(
         )
     # Only the series that have points get a layer: an empty mark would be an unlabelled graphic
     # to screen readers.
+    layers = [layer(name, marks[name]) for name in present]
+    if focus is not None:
+        notes.append(f"square: {focus.label}")
+        said.append(f"{focus.label} squared")
+        layers.append(focus_layer(datasets, focus, "x", "y"))
     return top_level(
         datasets,
         f"{title}: " + "; ".join(said) + ".",
         data=data,
-        layer=[layer(name, marks[name]) for name in present],
+        layer=layers,
         title=chart_title(title, notes),
         width=width,
         height=height,

@@ -5,7 +5,10 @@ cell is set in the app state, as the click's callback sets it."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pyarrow as pa
 import pytest
 from app_helpers import (
     app_state,
@@ -166,3 +169,33 @@ def test_every_other_view_still_draws_after_the_storyboard():
     for view in ("Forward pass", "Explain a number", "Storyboard"):
         show(at, view)
     assert storyboard_data(at)["pick"] == ["Z1", 0, 0]
+
+
+def prediction_map(at) -> dict:
+    """The prediction map's spec, with its datasets (sent as Arrow) back as DataFrames."""
+    for el in at.get("vega_lite_chart"):
+        spec = json.loads(el.proto.spec)
+        if "Prediction of" in spec.get("description", ""):
+            spec["datasets"] = {
+                d.name: pa.ipc.open_stream(d.data.data).read_pandas() for d in el.proto.datasets
+            }
+            return spec
+    raise AssertionError("no prediction map")
+
+
+def test_the_prediction_map_squares_the_training_row_of_the_picked_number():
+    at = pick(step(new_app(view=None)), "delta1", 2, 1)
+    record = app_state(at).run.trainer.record(1)
+    row = int(record.indices[2])
+    X = app_state(at).run.experiment.split.X_train
+    chart = prediction_map(at)
+    assert f"training row #{row + 1}, picked in the storyboard squared" in chart["description"]
+    top = chart["layer"][-1]
+    assert top["mark"]["type"] == "square"
+    square = chart["datasets"][top["data"]["name"]]
+    assert (square["x1"].item(), square["x2"].item()) == (X[row, 0], X[row, 1])
+    pick(at, "dW1", 0, 0)  # a gradient belongs to no single row: nothing is squared
+    assert "squared" not in prediction_map(at)["description"]
+    pick(at, "X", 2, 0)
+    show(at, "Forward pass")  # only the storyboard links to the map
+    assert "squared" not in prediction_map(at)["description"]

@@ -116,6 +116,12 @@ def all_charts() -> dict[str, charts.Spec]:
         "grad": charts.grad_norm_chart(steps, loss, loss / 2),
         "surface": charts.prediction_surface(g1, g2, fwd.A2.ravel(), X, y, ["a", "b"], "y"),
         "fit": charts.fit_curve(x1, np.sin(x1), h1, forward(p1, G1).A2.ravel(), "x", "y"),
+        "surface_focus": charts.prediction_surface(
+            g1, g2, fwd.A2.ravel(), X, y, ["a", "b"], "y", focus=charts.Focus(0.5, -0.5, "row #3")
+        ),
+        "fit_focus": charts.fit_curve(
+            x1, x1, h1, h1, "x", "y", focus=charts.Focus(0.25, 0.75, "training row #7")
+        ),
         "fit_batch": charts.fit_curve(
             x1, x1, h1, h1, "x", "y", max_points=10, batch_x=x1[:4], batch_y=x1[:4]
         ),
@@ -358,6 +364,21 @@ def test_input_grid_one_feature_and_constant_columns() -> None:
 
 
 # prediction_surface, fit_curve, y_vs_yhat
+
+
+@pytest.mark.parametrize(
+    ("name", "fields"), [("surface_focus", ("x1", "x2")), ("fit_focus", ("x", "y"))]
+)
+def test_the_focus_row_is_squared_said_and_drawn_on_top(name, fields) -> None:
+    s = spec(all_charts()[name])
+    top = s["layer"][-1]
+    assert top["mark"]["type"] == "square" and top["mark"]["filled"] is False
+    (point,) = s["datasets"][top["data"]["name"]]
+    focus = {"surface_focus": (0.5, -0.5), "fit_focus": (0.25, 0.75)}[name]
+    assert (point[fields[0]], point[fields[1]]) == focus
+    label = {"surface_focus": "row #3", "fit_focus": "training row #7"}[name]
+    assert f"square: {label}" in subtitle(s)
+    assert f"{label} squared" in s["description"]
 
 
 def test_prediction_surface_samples_points_and_shares_the_colour_scale() -> None:

@@ -38,16 +38,32 @@ def loss_panel(trainer: Trainer, shown_step: int) -> None:
 LOSS_SCALES = {"auto": "auto", "linear": "linear", "log": "log"}
 
 
-def model_panel(experiment: Experiment, params: Params, batch_rows: np.ndarray | None) -> None:
+def model_panel(
+    experiment: Experiment,
+    params: Params,
+    batch_rows: np.ndarray | None,
+    focus_row: int | None = None,
+) -> None:
     """The prediction of the network with `params` (the shown step's) in the data's own units,
-    over the training data, with the shown step's batch marked."""
+    over the training data, with the shown step's batch ringed and the training row of the
+    storyboard's picked number squared."""
     ds, scaling = experiment.dataset, experiment.scaling
     X, y = experiment.split.X_train, experiment.split.y_train
+    label = "" if focus_row is None else f"training row #{focus_row + 1}, picked in the storyboard"
     if ds.n_inputs == 2:
         g1, g2, G = charts.input_grid(X)
         pred = scaling.inverse_y(forward(params, scaling.transform_X(G)).A2).ravel()
+        focus = None if focus_row is None else charts.Focus(*X[focus_row, :2], label)
         chart = charts.prediction_surface(
-            g1, g2, pred, X, y, ds.feature_names, ds.target_name, batch_rows=batch_rows
+            g1,
+            g2,
+            pred,
+            X,
+            y,
+            ds.feature_names,
+            ds.target_name,
+            batch_rows=batch_rows,
+            focus=focus,
         )
     elif ds.n_inputs == 1:
         g1, _, G = charts.input_grid(X)
@@ -55,8 +71,17 @@ def model_panel(experiment: Experiment, params: Params, batch_rows: np.ndarray |
         bx = by = None
         if batch_rows is not None:
             bx, by = X[batch_rows, 0], y[batch_rows, 0]
+        focus = None if focus_row is None else charts.Focus(X[focus_row, 0], y[focus_row, 0], label)
         chart = charts.fit_curve(
-            X[:, 0], y[:, 0], g1, pred, ds.feature_names[0], ds.target_name, batch_x=bx, batch_y=by
+            X[:, 0],
+            y[:, 0],
+            g1,
+            pred,
+            ds.feature_names[0],
+            ds.target_name,
+            batch_x=bx,
+            batch_y=by,
+            focus=focus,
         )
     else:
         yhat = scaling.inverse_y(forward(params, experiment.X_train).A2)

@@ -70,6 +70,20 @@ def current_pick(rec: StepRecord) -> Pick | None:
     return Pick(*pick)
 
 
+BATCH_BLOCKS = ("X", "y", "Z1", "A1", "A2", "delta2", "delta2W2T", "sigma_prime", "delta1")
+
+
+def picked_training_row(rec: StepRecord | None) -> int | None:
+    """The training-set row (0-based) of the picked number, when it belongs to one row of the
+    batch and the storyboard is shown: the prediction map marks that row."""
+    if rec is None or state.get().page.view != "Storyboard":
+        return None
+    pick = current_pick(rec)
+    if pick is None or pick.block not in BATCH_BLOCKS:
+        return None
+    return int(rec.indices[pick.row])
+
+
 def _on_pick() -> None:
     value = st.session_state[KEY].get("pick")
     if isinstance(value, dict):
