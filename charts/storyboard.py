@@ -47,7 +47,9 @@ class Pick(NamedTuple):
 
 
 def cell_text(v: float) -> str:
-    """v with 3 significant digits, short enough for a cell: 0.358, −12.4, 0.00503, 5.03e−4."""
+    """v short enough for a narrow cell: 3 significant digits from 0.01 up (0.358, −12.4,
+    0.0503), and below 0.01 two in scientific notation (5.0e−3, −4.2e−4), where a fixed
+    notation would spend the cell on zeros. Clicking the cell gives the full value."""
     if math.isnan(v):
         return "NaN"
     if math.isinf(v):
@@ -55,10 +57,12 @@ def cell_text(v: float) -> str:
     if v == 0:
         return "0"
     rounded = abs(float(f"{v:.2e}"))  # the size after rounding to 3 digits: 0.9996 -> 1.00
-    if rounded >= 1e-3 and abs(round(v)) < 1e4:  # 9999.4 shows as 9999, 9999.6 as 1.00e4
+    if rounded >= 0.01 and abs(round(v)) < 1e4:  # 9999.4 shows as 9999, 9999.6 as 1.00e4
         text = f"{v:.{max(0, 2 - math.floor(math.log10(rounded)))}f}"
-    else:
+    elif rounded >= 0.01:
         text = f"{v:.2e}"
+    else:
+        text = f"{v:.1e}"
     if "e" in text:
         mantissa, exponent = text.split("e")
         text = f"{mantissa}e{int(exponent)}"

@@ -150,17 +150,20 @@ def rounded_3(v: float) -> Decimal:
     [
         (0.358, "0.358"),
         (-12.4, "−12.4"),
-        (0.00503, "0.00503"),
-        (5.03e-4, "5.03e−4"),
-        (-5.03e-4, "−5.03e−4"),
+        (0.0503, "0.0503"),
+        (0.01, "0.0100"),  # the lower boundary of the fixed notation
+        (0.0099996, "0.0100"),  # rounds up to it
+        (0.00503, "5.0e−3"),  # below it: two digits, scientific
+        (5.03e-4, "5.0e−4"),
+        (-5.03e-4, "−5.0e−4"),
         (1.0, "1.00"),
         (-1.0, "−1.00"),
         (123.456, "123"),
         (0.123456, "0.123"),
         (2.0 / 3.0, "0.667"),
-        (1e-3, "0.00100"),  # the lower boundary is fixed-point
-        (-1e-3, "−0.00100"),
-        (9.99e-4, "9.99e−4"),  # just below it is scientific
+        (1e-3, "1.0e−3"),
+        (-1e-3, "−1.0e−3"),
+        (9.99e-4, "1.0e−3"),
         (1234.5, "1234"),  # 1000 to 9999 show as whole numbers (4 digits)
         (9999.0, "9999"),
         (-9999.4, "−9999"),
@@ -168,7 +171,7 @@ def rounded_3(v: float) -> Decimal:
         (-1e4, "−1.00e4"),
         (12345.0, "1.23e4"),
         (6.02e23, "6.02e23"),
-        (1e-300, "1.00e−300"),
+        (1e-300, "1.0e−300"),
         (0.0, "0"),
         (-0.0, "0"),
         (math.nan, "NaN"),
@@ -187,11 +190,11 @@ def test_cell_text_rounding_up_to_1e4_turns_scientific(v):
 
 @pytest.mark.parametrize("v", [0.0009996, 0.00099951, -0.0009996])
 def test_cell_text_rounding_up_to_1e_minus_3(v):
-    """Rounds to 0.00100 (3 digits), in either notation, never to 0.001 or 0.000."""
+    """Below 0.01 two digits in scientific notation: 1.0e−3, never 0.001 or 0.000."""
     text = cell_text(v)
-    assert text.lstrip(MINUS) in ("0.00100", "1.00e−3")
+    assert text.lstrip(MINUS) == "1.0e−3"
     assert text.startswith(MINUS) == (v < 0)
-    assert significant_digits(text) == 3
+    assert significant_digits(text) == 2
 
 
 @pytest.mark.parametrize(
@@ -224,42 +227,47 @@ def test_cell_text_shows_the_value_to_3_significant_digits(v):
         assert text == "0"
         return
     assert text == MINUS * (v < 0) + cell_text(abs(v))
-    # What it shows is v to within half a unit of its third significant digit.
+    # What it shows is v to within half a unit of its third significant digit (of its second
+    # below 0.01).
     d = Decimal(v)
-    assert abs(shown_number(text) - d) <= Decimal(5).scaleb(d.adjusted() - 3)
+    digits = 3 if rounded_3(v) >= Decimal("0.01") else 2
+    assert abs(shown_number(text) - d) <= Decimal(5).scaleb(d.adjusted() - digits)
 
 
 @given(finite.filter(lambda v: v != 0))
 @example(999.96)
 @example(9999.4)
 @example(1e-3)
+@example(0.0099996)
 def test_cell_text_notation_and_digits(v):
-    text, size = cell_text(v), abs(v)
+    text = cell_text(v)
     shown = abs(shown_number(text))
-    # Fixed point from 1e-3 up to what shows as less than 1e4; scientific outside.
-    assert ("e" not in text) == (size >= 1e-3 and shown < 10_000)
+    small = rounded_3(v) < Decimal("0.01")
+    # Fixed point from 0.01 up to what shows as less than 1e4; scientific outside.
+    assert ("e" not in text) == (not small and shown < 10_000)
     if "e" in text:
         mantissa, exponent = text.lstrip(MINUS).split("e")
-        assert len(mantissa) == 4 and mantissa[1] == "." and mantissa[0] != "0"
+        assert len(mantissa) == (3 if small else 4) and mantissa[1] == "." and mantissa[0] != "0"
         assert str(int(exponent.replace(MINUS, "-"))) == exponent.replace(MINUS, "-")
-        assert significant_digits(text) == 3
+        assert significant_digits(text) == (2 if small else 3)
     elif shown >= 1000:
         assert text.lstrip(MINUS).isdigit() and significant_digits(text) == 4
     else:
         assert significant_digits(text) == 3
 
 
-@given(st.floats(min_value=1e-9, max_value=9.9e99), st.booleans())
+@given(st.floats(min_value=1e-9, max_value=9999.4), st.booleans())
 def test_cell_text_fits_a_cell_in_the_usual_range(size, negative):
-    assert len(cell_text(-size if negative else size)) <= 8
+    """Seven characters at most: what the storyboard's layout on a projector is measured for."""
+    assert len(cell_text(-size if negative else size)) <= 7
 
 
 @given(finite)
 @example(-1.23e-10)
 @example(-1e-100)
-def test_cell_text_is_never_longer_than_10_characters(v):
-    """Cells size to their numbers; the longest, such as −1.00e−100, are rare rounding noise."""
-    assert len(cell_text(v)) <= 10
+def test_cell_text_is_never_longer_than_9_characters(v):
+    """Cells size to their numbers; the longest, such as −1.0e−100, are rare rounding noise."""
+    assert len(cell_text(v)) <= 9
 
 
 # ---------------------------------------------------------------------------------------------

@@ -88,7 +88,7 @@ def status_line(trainer: Trainer, record: StepRecord | None, y_scale: float) -> 
 
     A step's batch loss is always the loss of its batch before its update: the loss whose
     gradients the step follows, as the forward view and the loss chart show it."""
-    row = st.container(horizontal=True, gap="medium")
+    row = st.container(horizontal=True, gap="small")
     latest = trainer.step_count
     row.metric("Step", f"{latest:,}", width="content")
     if record is None:
@@ -133,7 +133,7 @@ def status_line(trainer: Trainer, record: StepRecord | None, y_scale: float) -> 
     )
     if state.get().config.present:
         return  # the back row reads the losses; the fit measures would push the step down
-    fit = row.container(horizontal=True, gap="medium", width="content", key="fit_metrics")
+    fit = row.container(horizontal=True, gap="small", width="content", key="fit_metrics")
     fit.metric(
         "RMSE train · test",
         f"{num(metrics.train.rmse * y_scale)} · {num(metrics.test.rmse * y_scale)}",

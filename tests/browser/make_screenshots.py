@@ -3,8 +3,9 @@
     python tests/browser/make_screenshots.py
 
 Starts the app the same way the browser tests do, trains 1,500 steps on the default data and
-captures: main.png (the whole main screen), backward.png, explain.png and network.png (one
-view each) and phone.png (a 390 px wide phone screen).
+captures: main.png (the whole main screen, with a number picked in the storyboard),
+presenter.png (presenter mode on a 1280×720 projector), backward.png, explain.png and
+network.png (one view each) and phone.png (a 390 px wide phone screen).
 """
 
 from __future__ import annotations
@@ -92,6 +93,11 @@ def desktop_shots(browser, url: str) -> None:
     page = context.new_page()
     open_app(page, url)
     train(page, STEPS)
+    # A number picked in the storyboard: its formula below, its sources outlined, its row squared.
+    page.locator("td[data-block='Z1'][data-row='1'][data-col='2']").click()
+    wait_for_rerun(page)
+    page.locator("td.picked").wait_for()
+    page.mouse.move(0, 0)
     fit_height(page, WIDTH)
     page.screenshot(path=OUT / "main.png")
     print("main.png")
@@ -105,6 +111,19 @@ def desktop_shots(browser, url: str) -> None:
         fit_height(page, WIDTH)
         view_section(page, OUT / f"{name}.png")
         print(f"{name}.png")
+    context.close()
+
+
+def presenter_shot(browser, url: str) -> None:
+    """The first screen of presenter mode on a 1280×720 projector, as the back row sees it."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    open_app(page, f"{url}/?present=1&hide=data,network,training")
+    train(page, 40)
+    page.mouse.move(0, 0)
+    page.wait_for_timeout(800)
+    page.screenshot(path=OUT / "presenter.png")
+    print("presenter.png")
     context.close()
 
 
@@ -140,6 +159,7 @@ def main() -> int:
         browser = p.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
         try:
             desktop_shots(browser, url)
+            presenter_shot(browser, url)
             phone_shot(browser, url)
         finally:
             browser.close()

@@ -79,11 +79,30 @@ def outside(boxes: dict[str, list[float]], viewport: dict) -> dict[str, list[flo
     }
 
 
+def run_to(page, steps: int) -> None:
+    """Train on to `steps` steps with Steps N and Run N."""
+    box = page.locator(".st-key-run_n input")
+    box.fill(str(steps - step_count(page)))
+    box.press("Enter")
+    wait_for_rerun(page)
+    click(page, "btn_run_n")
+    assert step_count(page) == steps
+    page.mouse.move(0, 0)
+
+
+# The numbers' widths change as training goes on (7 characters at most): several steps are
+# measured, from the first to well into training.
+CHECKED_STEPS = (5, 40, 300)
+
+
 def test_presenting_at_1280x720_every_matrix_of_the_step_is_on_the_first_screen(open_page):
     app = open_at(open_page, PROJECTOR, PRESENTING)
     boxes = block_boxes(app.page)
     assert set(FIRST_SCREEN) <= set(boxes)
     assert outside(boxes, PROJECTOR) == {}
+    for steps in CHECKED_STEPS:
+        run_to(app.page, steps)
+        assert outside(block_boxes(app.page), PROJECTOR) == {}, f"after {steps} steps"
     assert app.page.get_by_test_id("stSidebar").count() == 0 or not (
         app.page.get_by_test_id("stSidebar").is_visible()
     ), "with every section hidden there is no sidebar"
@@ -94,6 +113,9 @@ def test_at_1440x900_the_forward_and_backward_rows_are_on_the_first_screen(open_
     app = open_at(open_page, LAPTOP)
     boxes = block_boxes(app.page)
     assert outside(boxes, LAPTOP) == {}
+    for steps in CHECKED_STEPS:
+        run_to(app.page, steps)
+        assert outside(block_boxes(app.page), LAPTOP) == {}, f"after {steps} steps"
     app.assert_healthy()
 
 
