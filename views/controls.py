@@ -88,7 +88,7 @@ def status_line(trainer: Trainer, record: StepRecord | None, y_scale: float) -> 
 
     A step's batch loss is always the loss of its batch before its update: the loss whose
     gradients the step follows, as the forward view and the loss chart show it."""
-    row = st.container(horizontal=True, gap="small")
+    row = st.container(horizontal=True, gap="medium" if state.get().config.present else "small")
     latest = trainer.step_count
     row.metric("Step", f"{latest:,}", width="content")
     if record is None:
