@@ -14,7 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,8 +72,11 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def app_server_process(log_path: Path | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+def app_server_process(
+    log_path: Path | None = None, extra_args: Sequence[str] = ()
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """Run `streamlit run streamlit_app.py` on a free local port; yield its URL and process.
+    `extra_args` go to Streamlit (e.g. "--server.enableAgentApi=true").
 
     The server's output goes to `log_path` (default test-artifacts/streamlit-server.log) and is
     quoted in the error when the server does not become healthy in time.
@@ -93,6 +96,7 @@ def app_server_process(log_path: Path | None = None) -> Iterator[tuple[str, subp
         "--server.address=127.0.0.1",
         "--browser.gatherUsageStats=false",
         "--server.fileWatcherType=none",
+        *extra_args,
     ]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -114,9 +118,9 @@ def app_server_process(log_path: Path | None = None) -> Iterator[tuple[str, subp
 
 
 @contextlib.contextmanager
-def app_server(log_path: Path | None = None) -> Iterator[str]:
+def app_server(log_path: Path | None = None, extra_args: Sequence[str] = ()) -> Iterator[str]:
     """`app_server_process`, yielding only the URL."""
-    with app_server_process(log_path) as (url, _):
+    with app_server_process(log_path, extra_args) as (url, _):
         yield url
 
 
