@@ -19,6 +19,7 @@ from views.explain_view import explain_view
 from views.export_view import export_view
 from views.gradcheck_view import gradcheck_view
 from views.initlab_view import initlab_view
+from views.landscape_view import landscape_view
 from views.model_views import loss_panel, model_panel, network_view
 from views.page_style import page_style
 from views.press_counter import press_counter
@@ -26,6 +27,11 @@ from views.sidebar import sidebar
 from views.step_views import backward_view, forward_view, update_view
 from views.storyboard import picked_training_row, storyboard_view
 from views.timetravel import change_summary, picker, shown_step
+
+
+def landscape(record: StepRecord, _features: tuple[str, ...]) -> None:
+    landscape_view(state.get().run, record)
+
 
 STEP_VIEWS = dict(
     zip(
@@ -36,6 +42,7 @@ STEP_VIEWS = dict(
             backward_view,
             update_view,
             explain_view,
+            landscape,
             gradcheck_view,
             exercise_view,
             export_view,

@@ -65,6 +65,7 @@ STEP_VIEWS = (
     "Backward pass",
     "Update",
     "Explain a number",
+    "Loss landscape",
     "Gradient check",
     "Exercise",
     "Export",
@@ -99,6 +100,11 @@ class PageChoices:
     weights_draft: tuple[float, ...] = ()  # the hand-weights editors' numbers, once valid
     story_pick: tuple[str, int, int] | None = None  # the storyboard cell last clicked
     story_expanded: bool = False  # the storyboard shows all the batch's rows
+    sample_row: int = 0  # the batch row (0-based) of the One sample view
+    land_mode: str = "PCA of the path"  # how the loss landscape's slice is chosen
+    land_params: tuple[str, str] = ("W1[1,1]", "W2[1]")  # its two parameters, in that mode
+    land_seed: int = 0  # its random directions' seed
+    land_grid: int = 41  # points per side of its grid
 
 
 @dataclass(frozen=True)
@@ -154,6 +160,7 @@ class App:
     link_notices: list[str] = field(default_factory=list)
     exercise: Exercise = field(default_factory=Exercise)
     lab: InitLab = field(default_factory=InitLab)
+    landscape: Any = None  # the loss landscape last computed (views.landscape_view.Computed)
 
 
 def init_state() -> App:
