@@ -1,0 +1,64 @@
+"""What only a browser shows of the loss landscape: the chart draws, in presenter mode on a
+projector and on a phone without sideways scrolling."""
+
+from __future__ import annotations
+
+import pytest
+
+from .server import button, click, show, wait_for_rerun
+
+pytestmark = pytest.mark.browser
+
+LANDSCAPE = "[data-testid='stVegaLiteChart'][aria-label^='Loss landscape']"
+
+
+def run_and_open(page, steps: int) -> None:
+    box = page.locator(".st-key-run_n input")
+    box.fill(str(steps))
+    box.press("Enter")
+    wait_for_rerun(page)
+    click(page, "btn_run_n")
+    show(page, "Loss landscape")
+
+
+def test_the_landscape_draws_with_its_path_and_switches_slice(app):
+    page = app.page
+    run_and_open(page, 30)
+    chart = page.locator(LANDSCAPE)
+    chart.locator("canvas, svg.marks").first.wait_for()
+    assert "path of 30 steps" in chart.get_attribute("aria-label")
+    page.locator(".st-key-land_mode").get_by_text("Two parameters", exact=True).click()
+    wait_for_rerun(page)
+    page.locator(".st-key-land_x_13").wait_for()
+    chart = page.locator(LANDSCAPE)
+    chart.locator("canvas, svg.marks").first.wait_for()
+    assert "over W1[1,1] and W2[1]" in chart.get_attribute("aria-label")
+    app.assert_healthy()
+
+
+def test_presenting_and_on_a_phone(open_page, app_url):
+    app = open_page({"width": 1280, "height": 720})
+    page = app.page
+    page.goto(f"{app_url}/?present=1&hide=data,network,training")
+    wait_for_rerun(page)
+    button(page, "btn_step").wait_for()
+    box = page.locator(".st-key-run_n input")
+    box.fill("10")
+    box.press("Enter")
+    wait_for_rerun(page)
+    click(page, "btn_run_n")
+    page.locator(".st-key-view_menu").click()
+    page.get_by_role("option", name="Loss landscape").click()
+    wait_for_rerun(page)
+    page.locator(LANDSCAPE).locator("canvas, svg.marks").first.wait_for()
+    app.assert_healthy()
+
+    phone = open_page({"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    run_and_open(phone.page, 5)
+    phone.page.locator(LANDSCAPE).locator("canvas, svg.marks").first.wait_for()
+    widths = phone.page.evaluate(
+        "() => [document.documentElement.scrollWidth, "
+        "document.querySelector('[data-testid=stMain]').scrollWidth]"
+    )
+    assert max(widths) <= 390, widths
+    phone.assert_healthy()
