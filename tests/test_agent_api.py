@@ -82,3 +82,21 @@ def test_an_assistant_steps_and_reads_delta1_and_the_gradient_of_w1_by_name(agen
     np.testing.assert_allclose(shown["∇b1"], delta1.sum(axis=0, keepdims=True), rtol=1e-12)
     step = [n for n in nodes(snapshot["tree"]) if n.get("type") == "metric"]
     assert any(n["props"].get("label") == "Step" and n["props"].get("value") == "1" for n in step)
+
+
+def test_the_matrix_views_name_their_tables_for_an_assistant(agent_url):
+    session = interact(agent_url, {})["session_id"]
+    interact(agent_url, {"session_id": session, "trigger": {"key": "btn_step"}})
+    snapshot = interact(
+        agent_url, {"session_id": session, "widget_state": {"view": "Backward pass"}}
+    )
+    keyed = {n["key"]: n for n in nodes(snapshot["tree"]) if n.get("type") == "dataframe"}
+    assert {"matrix_delta2", "matrix_delta1", "matrix_dW1", "matrix_db1"} <= set(keyed)
+    delta1 = keyed["matrix_delta1"]["data"]
+    assert (delta1["row_count"], [c["name"] for c in delta1["columns"]][:3]) == (
+        16,
+        ["h1", "h2", "h3"],
+    )
+    snapshot = interact(agent_url, {"session_id": session, "widget_state": {"view": "Update"}})
+    keys = {n.get("key") for n in nodes(snapshot["tree"]) if n.get("type") == "dataframe"}
+    assert {"update_W1_before", "update_W1_change", "update_W1_after"} <= keys

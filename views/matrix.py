@@ -15,6 +15,13 @@ from views.render import show_chart
 SHORT_FORMAT, FULL_FORMAT = "%.4g", "%.17g"
 # A full batch can have 100,000 rows; the page shows the first ones and the export has them all.
 MAX_TABLE_ROWS = 1_000
+# Each table's key names its matrix for an assistant reading the page over the agent API.
+TABLE_KEYS = {"X | y": "X_y", "Z2 = A2": "A2", "δ2": "delta2", "δ1": "delta1"}
+TABLE_KEYS |= {f"∇{p}": f"d{p}" for p in ("W1", "b1", "W2", "b2")}
+
+
+def table_key(name: str) -> str:
+    return "matrix_" + TABLE_KEYS.get(name, name)
 
 
 def matrix_frame(
@@ -48,6 +55,7 @@ def show_matrix(
         frame,
         column_config={c: st.column_config.NumberColumn(c, format=fmt) for c in frame.columns},
         height=min(38 + 35 * shown, 600),
+        key=table_key(name),
     )
     if shown < M.shape[0]:
         left.caption(

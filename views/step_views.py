@@ -133,15 +133,21 @@ def update_view(rec: StepRecord, feature_names: tuple[str, ...]) -> None:
         st.latex(formula)
         rows, cols = labels[name]
         titles = (f"{name} before", f"−η·∇{name} (the change)", f"{name} after")
-        for column, title, M in zip(st.columns(3), titles, (before, change, after), strict=True):
+        parts = zip(st.columns(3), titles, (before, change, after), PARTS, strict=True)
+        for column, title, M, part in parts:
             with column:
-                show_compact(title, M, rows, cols)
+                show_compact(title, M, rows, cols, key=f"update_{name}_{part}")
 
 
-def show_compact(title: str, M: np.ndarray, rows: list[str], cols: list[str]) -> None:
+PARTS = ("before", "change", "after")
+
+
+def show_compact(title: str, M: np.ndarray, rows: list[str], cols: list[str], key: str) -> None:
     fmt = FULL_FORMAT if state.get().page.full_precision else SHORT_FORMAT
     frame = matrix_frame(M, rows, cols)
     st.caption(title)
     st.dataframe(
-        frame, column_config={c: st.column_config.NumberColumn(c, format=fmt) for c in frame}
+        frame,
+        column_config={c: st.column_config.NumberColumn(c, format=fmt) for c in frame},
+        key=key,
     )
