@@ -23,6 +23,7 @@ from views.landscape_view import landscape_view
 from views.model_views import loss_panel, model_panel, network_view
 from views.page_style import page_style
 from views.press_counter import press_counter
+from views.sample_view import sample_view
 from views.sidebar import sidebar
 from views.step_views import backward_view, forward_view, update_view
 from views.storyboard import picked_training_row, storyboard_view
@@ -42,6 +43,7 @@ STEP_VIEWS = dict(
             backward_view,
             update_view,
             explain_view,
+            sample_view,
             landscape,
             gradcheck_view,
             exercise_view,

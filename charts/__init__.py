@@ -13,12 +13,14 @@ from charts.common import MAX_ROWS, Spec, enlarge_text, fmt_sig, spec_to_json_sa
 from charts.fit import Focus, fit_curve, prediction_surface, y_vs_yhat
 from charts.grid import hidden_unit_maps, input_grid
 from charts.matrix import edge_width, matrix_heatmap, network_diagram
+from charts.sample_graph import batch_sum_chart, sample_graph_chart
 from charts.series import grad_norm_chart, loss_chart, spans_decades
 
 __all__ = [
     "MAX_ROWS",
     "Focus",
     "Spec",
+    "batch_sum_chart",
     "edge_width",
     "enlarge_text",
     "fit_curve",
@@ -30,6 +32,7 @@ __all__ = [
     "matrix_heatmap",
     "network_diagram",
     "prediction_surface",
+    "sample_graph_chart",
     "spans_decades",
     "spec_to_json_safe",
     "y_vs_yhat",

@@ -18,7 +18,6 @@ cannot see the colours.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -377,6 +376,14 @@ def _enlarge(node: Any, factor: float) -> None:
             _enlarge(value, factor)
 
 
+def _tree_copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _tree_copy(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_tree_copy(item) for item in value]
+    return value
+
+
 def enlarge_text(spec: Spec, factor: float) -> Spec:
     """A copy of `spec` with every font size multiplied by `factor` (for a projector: 1.5 makes
     axis labels, titles, legends, facet headers and text marks half as big again).
@@ -388,7 +395,9 @@ def enlarge_text(spec: Spec, factor: float) -> Spec:
     """
     if factor <= 0:
         raise ValueError(f"factor must be positive, not {factor!r}.")
-    out = {key: copy.deepcopy(value) for key, value in spec.items() if key != "datasets"}
+    # A tree copy, not copy.deepcopy: a dict that several layers share (one axis for four layers)
+    # must become one copy per place, or its sizes would be multiplied once per layer.
+    out = {key: _tree_copy(value) for key, value in spec.items() if key != "datasets"}
     if isinstance(out.get("title"), str | list):
         out["title"] = {"text": out["title"]}
     _enlarge(out, factor)

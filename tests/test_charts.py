@@ -777,3 +777,23 @@ def test_enlarge_text_scales_every_kind_of_font_size() -> None:
     assert s["layer"][0]["mark"]["size"] == 12 and "title" not in s["config"]
     with pytest.raises(ValueError):
         charts.enlarge_text(s, 0)
+
+
+def test_enlarging_a_spec_whose_layers_share_an_axis_enlarges_it_once():
+    shared = charts.common.axis("x")
+    spec = {
+        "layer": [
+            {
+                "mark": "point",
+                "encoding": {"x": {"field": "a", "type": "quantitative", "axis": shared}},
+            },
+            {
+                "mark": "line",
+                "encoding": {"x": {"field": "a", "type": "quantitative", "axis": shared}},
+            },
+        ]
+    }
+    big = charts.enlarge_text(spec, 1.5)
+    sizes = [layer["encoding"]["x"]["axis"]["labelFontSize"] for layer in big["layer"]]
+    assert sizes == [1.5 * charts.common.LABEL_SIZE] * 2
+    assert shared["labelFontSize"] == charts.common.LABEL_SIZE  # the original is untouched

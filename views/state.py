@@ -65,6 +65,7 @@ STEP_VIEWS = (
     "Backward pass",
     "Update",
     "Explain a number",
+    "One sample",
     "Loss landscape",
     "Gradient check",
     "Exercise",
@@ -101,6 +102,7 @@ class PageChoices:
     story_pick: tuple[str, int, int] | None = None  # the storyboard cell last clicked
     story_expanded: bool = False  # the storyboard shows all the batch's rows
     sample_row: int = 0  # the batch row (0-based) of the One sample view
+    sample_pick: tuple[str, int, int] | None = None  # the storyboard pick it last followed
     land_mode: str = "PCA of the path"  # how the loss landscape's slice is chosen
     land_params: tuple[str, str] = ("W1[1,1]", "W2[1]")  # its two parameters, in that mode
     land_seed: int = 0  # its random directions' seed
@@ -325,7 +327,7 @@ def current_table(app: App, config: Config) -> Table | None:
     return None
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=len(SAMPLES))
 def sample_table(name: str) -> Table:
     """The shipped sample files are the same for everybody, so one parsed copy is shared."""
     return load_sample(name)
@@ -349,13 +351,30 @@ def requested_data_key(app: App) -> tuple | None:
 
 
 def _dataset(app: App, key: tuple) -> Dataset:
+    """The session's own data: uploaded or typed in (generated and sample data are shared)."""
     c = app.config
-    if key[0] == "generate":
-        return generate(c.gen_name, c.gen_m, c.gen_noise, c.gen_seed, c.gen_inputs)
     # A typed-in table is built again here so that a bad cell raises with its row and column.
     typed = key[0] == TYPED
     table = typed_table(c.typed_columns, c.typed_rows) if typed else current_table(app, c)
     return to_dataset(table, c.target, list(c.features), source=key[1])
+
+
+# Generated and sample data follow from their settings alone, the same for everybody.
+SHARED_SOURCES = ("generate", SAMPLE)
+SHARED_EXPERIMENTS = 8  # the largest (100,000 generated rows) is about 8 MB
+
+
+@st.cache_resource(show_spinner=False, max_entries=SHARED_EXPERIMENTS, ttl=3600)
+def shared_experiment(key: tuple, settings: RunSettings) -> Experiment:
+    """The prepared data of generated or sample data (`key` as requested_data_key makes it):
+    an Experiment is immutable, so the sessions that ask for the same one share one copy
+    instead of one each. Uploaded and typed-in data stay in their own session."""
+    if key[0] == "generate":
+        dataset = generate(*key[1:])
+    else:
+        _, name, target, features = key
+        dataset = to_dataset(sample_table(name), target, list(features), source=name)
+    return prepare(dataset, settings)
 
 
 def sync_run(force: bool = False) -> None:
@@ -370,7 +389,10 @@ def sync_run(force: bool = False) -> None:
         app.build_error = ""
         return
     try:
-        experiment = prepare(_dataset(app, key), settings)
+        if key[0] in SHARED_SOURCES:
+            experiment = shared_experiment(key, settings)
+        else:
+            experiment = prepare(_dataset(app, key), settings)
         new = Run(key, settings, experiment, experiment.new_trainer())
     except (DataError, ValueError) as err:
         app.build_error = f"{err} The previous data and training are kept."
