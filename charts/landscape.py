@@ -32,7 +32,7 @@ def _edges(centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each grid cell's left and right edge, halfway to its neighbours, and a little beyond, so
     that neighbouring cells overlap instead of leaving hairline seams."""
     half = (centres[1] - centres[0]) / 2 if centres.size > 1 else 0.5
-    return centres - half * 1.04, centres + half * 1.04
+    return centres - half * 1.12, centres + half * 1.12
 
 
 def landscape_chart(

@@ -4,8 +4,8 @@
 
 Starts the app the same way the browser tests do, trains 1,500 steps on the default data and
 captures: main.png (the whole main screen, with a number picked in the storyboard),
-presenter.png (presenter mode on a 1280×720 projector), backward.png, explain.png and
-network.png (one view each) and phone.png (a 390 px wide phone screen).
+presenter.png (presenter mode on a 1280×720 projector), backward.png, explain.png,
+sample.png, landscape.png and network.png (one view each) and phone.png (a 390 px wide phone screen).
 """
 
 from __future__ import annotations
@@ -104,6 +104,8 @@ def desktop_shots(browser, url: str) -> None:
     for view, name in (
         ("Backward pass", "backward"),
         ("Explain a number", "explain"),
+        ("One sample", "sample"),
+        ("Loss landscape", "landscape"),
         ("Network & units", "network"),
     ):
         page.set_viewport_size({"width": WIDTH, "height": 1200})
