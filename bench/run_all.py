@@ -21,8 +21,10 @@ from bench import ROOT, blas_threads, machine, to_markdown, verdict
 BENCHMARKS = {  # module: (title if it cannot run, time limit in seconds)
     "engine": ("Engine: time per training step and per epoch", 2400),
     "page": ("Page: server-side reruns (AppTest) and session memory", 1200),
+    "memory": ("Memory per session", 1200),
     "browser": ("Browser: Step click to rendered", 600),
     "load": ("Load: browser sessions pressing Step", 600),
+    "agent_load": ("Load: a class over the agent API", 240),
 }
 OUTPUT = ROOT / "docs" / "benchmarks.md"
 

@@ -35,7 +35,10 @@ class RunSettings:
 
 @dataclass(frozen=True)
 class Experiment:
-    """The data as the network sees it (split, then scaled with training statistics)."""
+    """The data as the network sees it (split, then scaled with training statistics).
+
+    Immutable, its arrays read-only: one Experiment may serve every session that asks for the
+    same generated or sample data with the same settings."""
 
     dataset: Dataset
     settings: RunSettings
@@ -74,6 +77,7 @@ class Experiment:
 def prepare(dataset: Dataset, settings: RunSettings) -> Experiment:
     """Split the data set, fit the scaling on the training part and apply it to both parts."""
     split = split_train_test(dataset.X, dataset.y, settings.test_fraction, settings.split_seed)
+    split = Split(*(_read_only(a) for a in split))
     scaling = fit_scaling(
         split.X_train, split.y_train, settings.standardise_inputs, settings.standardise_target
     )
@@ -82,8 +86,13 @@ def prepare(dataset: Dataset, settings: RunSettings) -> Experiment:
         settings=settings,
         split=split,
         scaling=scaling,
-        X_train=scaling.transform_X(split.X_train),
-        y_train=scaling.transform_y(split.y_train),
-        X_test=scaling.transform_X(split.X_test),
-        y_test=scaling.transform_y(split.y_test),
+        X_train=_read_only(scaling.transform_X(split.X_train)),
+        y_train=_read_only(scaling.transform_y(split.y_train)),
+        X_test=_read_only(scaling.transform_X(split.X_test)),
+        y_test=_read_only(scaling.transform_y(split.y_test)),
     )
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a

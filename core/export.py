@@ -20,7 +20,7 @@ import io
 import json
 import math
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple, TypeVar
 
 import numpy as np
@@ -250,19 +250,55 @@ def param_labels(n_in: int, n_hidden: int) -> list[str]:
     ]
 
 
-def history_csv(trainer: Trainer) -> str:
-    """One row per step: position, learning rate, losses, gradient norms, parameters after it."""
+HISTORY_COLUMNS = ("step", "epoch", "batch", *FIELDS, "grad_norm_1", "grad_norm_2")
+HISTORY_CSV_ROWS = 1024  # rows turned into text at a time
+
+
+def history_csv_parts(trainer: Trainer) -> Iterator[str]:
+    """The history CSV in pieces: the header line, then HISTORY_CSV_ROWS rows at a time, read
+    from the history chunk by chunk, so that no copy of the whole history is made and only one
+    piece's numbers are held as text at a time.
+
+    One row per step: position, learning rate, losses, gradient norms, parameters after it. Each
+    float is written as Python's `repr`, the shortest text that reads back to the same float64
+    (the same text pandas writes, through numpy); a loss not evaluated at a step (NaN) is an
+    empty cell, as pandas writes it.
+    """
     history = trainer.history
-    steps = np.arange(1, len(history) + 1)
-    epoch, batch = np.divmod(steps - 1, trainer.plan.n_batches)
-    columns = {"step": steps, "epoch": epoch + 1, "batch": batch + 1}
-    columns.update(history.columns())
-    columns["grad_norm_1"], columns["grad_norm_2"] = history.grad_norms()
-    order = ["step", "epoch", "batch", *FIELDS, "grad_norm_1", "grad_norm_2"]
-    frame = pd.DataFrame(columns, columns=order)
     labels = param_labels(history.n_in, history.n_hidden)
-    params = pd.DataFrame(history.param_matrix(), columns=labels)
-    return _csv_text(pd.concat([frame, params], axis=1))
+    yield _csv_text(pd.DataFrame(columns=[*HISTORY_COLUMNS, *labels]))
+    n_batches, n = trainer.plan.n_batches, history.n_params
+    for first, block in history.blocks(len(history)):  # the steps taken when the file began
+        norms = np.column_stack(history.block_grad_norms(first, block))
+        for start in range(0, len(block), HISTORY_CSV_ROWS):
+            rows = slice(start, start + HISTORY_CSV_ROWS)
+            values = np.concatenate([block[rows, n:], norms[rows], block[rows, :n]], axis=1)
+            steps = range(first + start - 1, first + start - 1 + len(values))  # from 0
+            positions = [f"{s + 1},{s // n_batches + 1},{s % n_batches + 1}," for s in steps]
+            floats = map(",".join, map(_reprs, values.tolist()))
+            text = "\n".join(map(str.__add__, positions, floats)) + "\n"
+            # "nan" is no part of any other number's repr ("inf" has no second "n"), so this
+            # only empties the cells of losses that were not evaluated.
+            yield text.replace("nan", "") if np.isnan(values).any() else text
+
+
+def _reprs(row: list[float]) -> Iterator[str]:
+    return map(float.__repr__, row)
+
+
+def history_csv(trainer: Trainer) -> str:
+    """The whole history CSV as text (see history_csv_parts)."""
+    return "".join(history_csv_parts(trainer))
+
+
+def history_csv_bytes(trainer: Trainer) -> bytes:
+    """The history CSV as UTF-8 bytes for a download, encoded piece by piece: besides the file
+    itself, at most one piece is held at a time (a 100,000-step history of the largest network
+    is about 105 MB of text)."""
+    out = io.BytesIO()
+    for part in history_csv_parts(trainer):
+        out.write(part.encode("utf-8"))
+    return out.getvalue()
 
 
 # --- weights ------------------------------------------------------------------------------------

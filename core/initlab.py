@@ -66,7 +66,8 @@ class LabRun(NamedTuple):
     `steps` and `batch_loss` have one entry per step taken (the batch loss before that step's
     update). `eval_steps` and `train_loss` are the train-loss curve: step 0 (the initial
     weights) and then every step, or evenly spaced steps on large data; the last entry is always
-    the last step taken. `trainer` can rebuild any step's record for a closer look.
+    the last step taken. `trainer` can rebuild any step's record for a closer look (None where a
+    caller that keeps runs for long dropped it, with its history, to save memory).
     """
 
     name: str
@@ -81,7 +82,7 @@ class LabRun(NamedTuple):
     final_test_loss: float
     start: Diagnostics
     end: Diagnostics
-    trainer: Trainer
+    trainer: Trainer | None
 
 
 # ----------------------------------------------------------------------------- diagnostics

@@ -200,14 +200,12 @@ class Trainer:
         before = self.history.params_after(step - 1)
         after = self.history.params_after(step)
         fwd = forward(before, X)
-        train_loss = self.history.column("train_loss")[step - 1]
-        test_loss = self.history.column("test_loss")[step - 1]
         return StepRecord(
             step=step,
             epoch=epoch,
             batch=batch,
             n_batches=self.plan.n_batches,
-            lr=float(self.history.column("lr")[step - 1]),
+            lr=self.history.value(step, "lr"),
             indices=_read_only(idx),
             X=_read_only(X),
             y=_read_only(y),
@@ -217,8 +215,8 @@ class Trainer:
             params_after=after,
             loss_before=mse_loss(fwd.A2, y),
             loss_after=mse_loss(forward(after, X).A2, y),
-            train_loss=float(train_loss),
-            test_loss=float(test_loss),
+            train_loss=self.history.value(step, "train_loss"),
+            test_loss=self.history.value(step, "test_loss"),
         )
 
 

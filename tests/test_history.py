@@ -125,3 +125,35 @@ def test_a_non_finite_update_is_refused():
     bad = init_params("constant", scale=float("inf"))
     assert history.append(bad, lr=0.1, batch_loss=1.0) is False
     assert len(history) == 0
+
+
+def test_a_short_history_stays_small_and_chunks_grow_to_full_size():
+    """10 steps of the default network take 64 rows (8.7 kB), not a whole 4,096-row chunk."""
+    history = fill(2, 3, 10)
+    assert history.nbytes == 64 * 17 * 8
+    history = fill(2, 3, 10_000)  # 64 + 128 + ... + 2,048 rows, then chunks of 4,096
+    sizes = [64, 128, 256, 512, 1024, 2048, 4096, 10_000 - 4032 - 4096]
+    assert [len(rows) for _, rows in history.blocks()] == sizes
+    assert history.nbytes < 10_000 * 17 * 8 + 4096 * 17 * 8
+
+
+def test_param_path_and_blocks_agree_with_the_stored_steps():
+    initial = init_params("he", 3, 5, seed=1)
+    history = History(initial, chunk_rows=4)
+    stored = [varied_params(3, 5, k) for k in range(11)]
+    for p in stored:
+        history.append(p, lr=0.5)
+    for step in (0, 1, 4, 5, 11):
+        path = history.param_path(step)
+        assert path.shape == (step + 1, 26) and not path.flags.writeable
+        assert np.array_equal(path[0], initial.flat())
+        for row, p in zip(path[1:], stored, strict=False):
+            assert np.array_equal(row, p.flat())
+    with pytest.raises(IndexError):
+        history.param_path(12)
+    firsts = [first for first, _ in history.blocks()]
+    assert firsts == [1, 5, 9]
+    assert np.array_equal(
+        np.vstack([rows for _, rows in history.blocks()])[:, :26], history.param_matrix()
+    )
+    assert history.value(7, "lr") == 0.5 and math.isnan(history.value(7, "train_loss"))

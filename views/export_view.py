@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.export import (
     SCRIPT_FILE_NAME,
-    history_csv,
+    history_csv_bytes,
     reproduce_script,
     run_meta,
     step_csv_zip,
@@ -19,9 +19,11 @@ from views import state
 
 
 def export_view(rec: StepRecord, features: tuple[str, ...]) -> None:
-    """Each file is built only when its button is pressed."""
-    current = state.get().run
-    experiment, trainer = current.experiment, current.trainer
+    """Each file is built only when its button is pressed. Streamlit keeps a button's callable
+    until the next full rerun, so the whole-run files look the run up when pressed: a callable
+    holding the trainer would keep a replaced run's history alive after Reset."""
+    app = state.get()
+    trainer = app.run.trainer
     step = f"step{rec.step}"
     st.markdown(
         "Every number is written so that it reads back bit for bit. Text cells that a spreadsheet "
@@ -66,7 +68,7 @@ def export_view(rec: StepRecord, features: tuple[str, ...]) -> None:
         st.markdown(f"**The whole run** ({trainer.step_count:,} steps)")
         st.download_button(
             "History, one row per step (CSV)",
-            data=lambda: history_csv(trainer),
+            data=lambda: history_csv_bytes(app.run.trainer),
             file_name="backprop_history.csv",
             mime="text/csv",
             key="dl_history",
@@ -74,7 +76,7 @@ def export_view(rec: StepRecord, features: tuple[str, ...]) -> None:
         )
         st.download_button(
             "Current weights (JSON)",
-            data=lambda: weights_json(trainer.params, run_meta(experiment, trainer)),
+            data=lambda: weights_json(app.run.trainer.params, run_meta(*_run(app))),
             file_name="backprop_weights.json",
             mime="application/json",
             key="dl_weights",
@@ -82,7 +84,7 @@ def export_view(rec: StepRecord, features: tuple[str, ...]) -> None:
         )
         st.download_button(
             "Script that reproduces this run (Python + NumPy)",
-            data=lambda: reproduce_script(experiment, trainer),
+            data=lambda: reproduce_script(*_run(app)),
             file_name=SCRIPT_FILE_NAME,
             mime="text/x-python",
             key="dl_script",
@@ -97,3 +99,8 @@ def export_view(rec: StepRecord, features: tuple[str, ...]) -> None:
         "initial weights, the batch order rule and every step's learning rate; "
         f"`python {SCRIPT_FILE_NAME}` prints the same losses and final weights."
     )
+
+
+def _run(app: state.App) -> tuple:
+    """The current run's experiment and trainer."""
+    return app.run.experiment, app.run.trainer

@@ -19,7 +19,7 @@ def on_run_lab() -> None:
     current, page, lab = app.run, app.page, app.lab
     ex, s = current.experiment, current.settings
     try:
-        lab.runs = compare_inits(
+        runs = compare_inits(
             ex.X_train,
             ex.y_train,
             ex.X_test,
@@ -36,6 +36,9 @@ def on_run_lab() -> None:
     except ValueError as err:
         lab.error, lab.runs = str(err), None
         return
+    # The page draws the runs' curves and diagnostics only: their trainers, each with a whole
+    # history, are not kept in the session.
+    lab.runs = tuple(run._replace(trainer=None) for run in runs)
     lab.error = ""
     lab.made_for = _identity(app)
 

@@ -5,7 +5,8 @@
 Starts the app the same way the browser tests do, trains 1,500 steps on the default data and
 captures: main.png (the whole main screen, with a number picked in the storyboard),
 presenter.png (presenter mode on a 1280×720 projector), backward.png, explain.png,
-sample.png, landscape.png and network.png (one view each) and phone.png (a 390 px wide phone screen).
+sample.png, landscape.png and network.png (one view each) and phone.png (a 390 px wide phone
+screen).
 """
 
 from __future__ import annotations
