@@ -96,7 +96,7 @@ def landscape_chart(
     path = {
         "x": land.path[keep, 0] + ox,
         "y": land.path[keep, 1] + oy,
-        "step": keep.astype(float),
+        "step": land.steps[keep].astype(float),
     }
     line = {
         "data": add_data(datasets, path),
@@ -162,7 +162,7 @@ def landscape_chart(
     description = (
         f"Loss landscape around step {step:,}: over {x_title} and {y_title} on a {g}×{g} grid, "
         f"the train loss ranges {value_range(loss) or 'nowhere finite'}; the path of "
-        f"{len(land.path) - 1:,} steps runs from ({spoken(path['x'][0])}, {spoken(path['y'][0])}) "
+        f"{int(land.steps[-1]):,} steps runs from ({spoken(path['x'][0])}, {spoken(path['y'][0])}) "
         f"to ({spoken(x0)}, {spoken(y0)}); this step's update moves to ({spoken(x1)}, "
         f"{spoken(y1)})."
     )

@@ -28,6 +28,7 @@ MAX_GRID = 41
 CHUNK_ELEMENTS = 500_000
 PARAMETERS, RANDOM, PCA = "Two parameters", "Random directions", "PCA of the path"
 MODES = (PCA, RANDOM, PARAMETERS)
+MAX_PATH = 2_000  # path points kept for the picture, evenly spaced, first and last included
 MIN_SPAN = 0.5  # the slice reaches at least this far along each direction
 MARGIN = 1.3  # and this much beyond the path
 
@@ -49,10 +50,11 @@ class Landscape(NamedTuple):
     alphas: np.ndarray  # (g,) offsets along d1
     betas: np.ndarray  # (g,) offsets along d2
     loss: np.ndarray  # (g, g): loss[b, a] at center + alphas[a]·d1 + betas[b]·d2
-    path: np.ndarray  # (T, 2) the parameters after steps 0..T-1 in slice coordinates
+    path: np.ndarray  # (≤ MAX_PATH, 2) the parameters after `steps` in slice coordinates
     step_from: np.ndarray  # (2,) the shown step's weights before its update
     step_to: np.ndarray  # (2,) and after it: the arrow −η∇
     residual: float  # how far the path lies off the slice (0 when it lies in it), relative
+    steps: np.ndarray  # the step after which each kept path point was (a long path is thinned)
 
 
 def param_names(n_in: int, n_hidden: int) -> list[str]:
@@ -99,20 +101,37 @@ def random_slice(center: Params, seed: int) -> Slice:
     return Slice(theta, *directions, ("direction 1", "direction 2"), note)
 
 
+def _scatter(path: np.ndarray, theta: np.ndarray, chunk: int = 8192) -> np.ndarray | None:
+    """The P×P scatter matrix of the path's moves from the centre about their mean (about zero
+    when there are only one or two), built a chunk of steps at a time: a 100,000-step path then
+    costs P×P floats instead of copies of the whole path."""
+
+    def moving():
+        for start in range(0, len(path), chunk):
+            m = path[start : start + chunk] - theta
+            yield m[np.linalg.norm(m, axis=1) > 0]
+
+    count = sum(len(m) for m in moving())
+    if count == 0:
+        return None
+    mean = sum(m.sum(axis=0) for m in moving()) / count if count > 2 else np.zeros_like(theta)
+    return sum((m - mean).T @ (m - mean) for m in moving())
+
+
 def pca_slice(center: Params, path: np.ndarray, seed: int = 0) -> Slice:
     """The top two principal directions of the path minus the centre; where the path has fewer
     than two independent directions, random ones fill in."""
     theta = center.flat()
-    moves = np.asarray(path, dtype=float) - theta
-    moves = moves[np.linalg.norm(moves, axis=1) > 0]
     directions, shares = [], []
-    if len(moves) >= 1:
-        _, s, vt = np.linalg.svd(moves - moves.mean(axis=0) if len(moves) > 2 else moves, False)
-        energy = s**2 / max(float(np.sum(s**2)), 1e-300)
-        for k in range(min(2, len(s))):
-            if s[k] > 1e-12 * max(s[0], 1e-300):
-                directions.append(vt[k])
-                shares.append(energy[k])
+    cov = _scatter(np.asarray(path, dtype=float), theta)
+    if cov is not None:
+        energy, vectors = np.linalg.eigh(cov)  # ascending
+        energy, vectors = energy[::-1].clip(min=0), vectors[:, ::-1]
+        total = max(float(energy.sum()), 1e-300)
+        for k in range(min(2, len(energy))):
+            if energy[k] > 1e-10 * max(energy[0], 1e-300):  # above eigh's rounding noise
+                directions.append(vectors[:, k])
+                shares.append(energy[k] / total)
     if len(directions) < 2:
         fill = random_slice(center, seed)
         for d in (fill.d1, fill.d2)[: 2 - len(directions)]:
@@ -185,15 +204,22 @@ def _sigmoid_inplace(Z: np.ndarray) -> np.ndarray:
     return np.reciprocal(Z, out=Z)
 
 
-def coordinates(points: np.ndarray, sl: Slice) -> tuple[np.ndarray, float]:
+def coordinates(points: np.ndarray, sl: Slice, chunk: int = 8192) -> tuple[np.ndarray, float]:
     """Points (T, P) in slice coordinates (T, 2), by least squares, and how far off the slice
-    they lie relative to how far they are from the centre (0 when they lie in it)."""
+    they lie relative to how far they are from the centre (0 when they lie in it). A chunk of
+    points at a time, so a long path is never copied whole."""
     D = np.stack([sl.d1, sl.d2], axis=1)  # (P, 2)
-    offsets = np.atleast_2d(points) - sl.center
-    coords, *_ = np.linalg.lstsq(D, offsets.T, rcond=None)
-    off = np.linalg.norm(offsets - (D @ coords).T)
-    scale = np.linalg.norm(offsets)
-    return coords.T, float(off / scale) if scale > 0 else 0.0
+    solve = np.linalg.pinv(D)  # (2, P): least squares for every point at once
+    points = np.atleast_2d(points)
+    coords = np.empty((len(points), 2))
+    off = total = 0.0
+    for start in range(0, len(points), chunk):
+        offsets = points[start : start + chunk] - sl.center
+        c = offsets @ solve.T
+        coords[start : start + chunk] = c
+        off += float(np.sum((offsets - c @ D.T) ** 2))
+        total += float(np.sum(offsets**2))
+    return coords, float(np.sqrt(off / total)) if total > 0 else 0.0
 
 
 def landscape(
@@ -215,4 +241,5 @@ def landscape(
     alphas = np.linspace(-span[0], span[0], grid)
     betas = np.linspace(-span[1], span[1], grid)
     loss = loss_grid(X, y, sl, alphas, betas, n_in, n_hidden)
-    return Landscape(sl, alphas, betas, loss, path_xy, ends[0], ends[1], residual)
+    keep = np.unique(np.linspace(0, len(path_xy) - 1, min(len(path_xy), MAX_PATH)).astype(int))
+    return Landscape(sl, alphas, betas, loss, path_xy[keep], ends[0], ends[1], residual, keep)
