@@ -1,7 +1,7 @@
 """A class of students stepping through the app over Streamlit's agent API, without browsers.
 
 `python -m bench.agent_load [--quick] [--sessions N] [--interval S] [--seconds T] [--url URL]
-[--pids P,Q] [--sweep] [--json PATH]`
+[--pids P,Q] [--sweep] [--watch S] [--ttl S] [--option KEY=VALUE] [--no-split] [--json PATH]`
 
 - Load: N agent sessions (one thread each) on one local server started here (127.0.0.1, a free
   port), or on `--url` (loopback only: a server or a balancer someone else runs). Each presses
@@ -10,12 +10,14 @@
   Reported: interactions, errors (HTTP, timeouts, app exceptions in the tree), whether each
   session's Step metric equals the steps it asked for (on every response and at the end),
   latency per kind of interaction, server CPU per interaction and RSS, and the RSS after the
-  sessions end (the server started here gets a short `server.agentSessionTTL`).
+  sessions end (the server started here gets a short `server.agentSessionTTL`, `--ttl`).
 - Split (local server only): where one agent Step's time goes, from a server started with
-  timers around Streamlit's agent code (the script run, the snapshot build, the JSON encoding,
-  the waits between them), against the same app's Step in AppTest and a tiny one-button app.
+  timers around Streamlit's agent code (the script run and the garbage collection after it,
+  the snapshot build, the JSON encoding, the waits between them), against the same app's Step
+  in AppTest, a one-button app, and the app without the collection after every run.
 - `--sweep`: the largest class (10, 20, 40, ... sessions, a fresh server each) whose
   interactions stay at p95 ≤ 300 ms with every student stepping every `interval` seconds.
+- `--option runner.postScriptGC=false`: any Streamlit option for the servers started here.
 
 With `--url`, every request carries `X-Student: <session name>` (a balancer's stickiness key),
 and server CPU and memory are measured only for the processes given with `--pids`.
