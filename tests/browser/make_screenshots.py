@@ -20,9 +20,9 @@ from server import (
     ROOT,
     app_server,
     button,
-    click,
     find_chromium,
     open_app,
+    run_steps,
     show,
     step_count,
     wait_for_rerun,
@@ -66,11 +66,7 @@ def wait_for_charts(page) -> None:
 
 def train(page, steps: int) -> None:
     """Run `steps` steps with the Steps N box and Run N."""
-    box = page.locator(".st-key-run_n input")
-    box.fill(str(steps))
-    box.press("Enter")
-    wait_for_rerun(page)
-    click(page, "btn_run_n")
+    run_steps(page, steps)
     assert step_count(page) == steps, f"expected {steps} steps, the page shows {step_count(page)}"
 
 

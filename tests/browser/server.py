@@ -249,3 +249,19 @@ def story_rows(page, block: str) -> list[list[str]]:
     """The row labels (if any) and cell texts of one block of the storyboard, row by row."""
     rows = page.locator(f"figure[data-block='{block}'] tbody tr:not(.more)")
     return [row.locator("th, td").all_inner_texts() for row in rows.all()]
+
+
+def run_steps(page, n: int) -> None:
+    """Type n into the Steps N box and press Run N."""
+    box = page.locator(".st-key-run_n input")
+    box.fill(str(n))
+    box.press("Enter")
+    wait_for_rerun(page)
+    click(page, "btn_run_n")
+
+
+def choose_in_menu(page, view: str) -> None:
+    """Pick a view in presenter mode's view menu."""
+    page.locator(".st-key-view_menu").click()
+    page.get_by_role("option", name=view).click()
+    wait_for_rerun(page)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .server import button, click, show, wait_for_rerun
+from .server import button, choose_in_menu, run_steps, show, wait_for_rerun
 
 pytestmark = pytest.mark.browser
 
@@ -13,11 +13,7 @@ LANDSCAPE = "[data-testid='stVegaLiteChart'][aria-label^='Loss landscape']"
 
 
 def run_and_open(page, steps: int) -> None:
-    box = page.locator(".st-key-run_n input")
-    box.fill(str(steps))
-    box.press("Enter")
-    wait_for_rerun(page)
-    click(page, "btn_run_n")
+    run_steps(page, steps)
     show(page, "Loss landscape")
 
 
@@ -42,14 +38,8 @@ def test_presenting_and_on_a_phone(open_page, app_url):
     page.goto(f"{app_url}/?present=1&hide=data,network,training")
     wait_for_rerun(page)
     button(page, "btn_step").wait_for()
-    box = page.locator(".st-key-run_n input")
-    box.fill("10")
-    box.press("Enter")
-    wait_for_rerun(page)
-    click(page, "btn_run_n")
-    page.locator(".st-key-view_menu").click()
-    page.get_by_role("option", name="Loss landscape").click()
-    wait_for_rerun(page)
+    run_steps(page, 10)
+    choose_in_menu(page, "Loss landscape")
     page.locator(LANDSCAPE).locator("canvas, svg.marks").first.wait_for()
     app.assert_healthy()
 

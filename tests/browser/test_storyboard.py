@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from .server import button, click, play_button, step_count, wait_for_rerun, wait_until
+from .server import (
+    button,
+    click,
+    play_button,
+    run_steps,
+    step_count,
+    wait_for_rerun,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -81,11 +89,7 @@ def outside(boxes: dict[str, list[float]], viewport: dict) -> dict[str, list[flo
 
 def run_to(page, steps: int) -> None:
     """Train on to `steps` steps with Steps N and Run N."""
-    box = page.locator(".st-key-run_n input")
-    box.fill(str(steps - step_count(page)))
-    box.press("Enter")
-    wait_for_rerun(page)
-    click(page, "btn_run_n")
+    run_steps(page, steps - step_count(page))
     assert step_count(page) == steps
     page.mouse.move(0, 0)
 
