@@ -52,3 +52,11 @@ def test_column_names_from_a_file_are_shown_as_text_not_markup():
 
 def tables_columns(at) -> list[str]:
     return [c for frame in at.dataframe for c in frame.value.columns]
+
+
+def test_the_storyboard_script_writes_text_never_html():
+    """Feature names from an uploaded file reach the storyboard: it must set them as text."""
+    script = (ROOT / "views" / "storyboard.js").read_text(encoding="utf-8")
+    assert "textContent" in script
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in script, sink
