@@ -25,6 +25,7 @@ from views.page_style import page_style
 from views.press_counter import press_counter
 from views.sample_view import sample_view
 from views.sidebar import sidebar
+from views.startup_objects import freeze_startup_objects
 from views.step_views import backward_view, forward_view, update_view
 from views.storyboard import picked_training_row, storyboard_view
 from views.timetravel import change_summary, picker, shown_step
@@ -68,6 +69,7 @@ def main() -> None:
     app.page_timer = (app.playing, app.page.play_speed)
     interval = state.PLAY_INTERVALS[app.page.play_speed] if app.playing else None
     st.fragment(run_every=interval)(training_panel)()
+    freeze_startup_objects()
 
 
 def training_panel() -> None:
