@@ -1,7 +1,8 @@
 """A class of students stepping through the app over Streamlit's agent API, without browsers.
 
 `python -m bench.agent_load [--quick] [--sessions N] [--interval S] [--seconds T] [--url URL]
-[--pids P,Q] [--sweep] [--watch S] [--ttl S] [--option KEY=VALUE] [--no-split] [--json PATH]`
+[--pids P,Q] [--sweep] [--replicas N] [--watch S] [--ttl S] [--option KEY=VALUE] [--no-split]
+[--json PATH]`
 
 - Load: N agent sessions (one thread each) on one local server started here (127.0.0.1, a free
   port), or on `--url` (loopback only: a server or a balancer someone else runs). Each presses
@@ -17,10 +18,14 @@
   in AppTest, a one-button app, and the app without the collection after every run.
 - `--sweep`: the largest class (10, 20, 40, ... sessions, a fresh server each) whose
   interactions stay at p95 ≤ 300 ms with every student stepping every `interval` seconds.
+- `--replicas N`: the load run or the sweep on N servers behind HAProxy, started with
+  deploy/run.sh as a deployment starts them (the sweep then tries 10, 20, 40 and 60 × N).
 - `--option runner.postScriptGC=false`: any Streamlit option for the servers started here.
 
-With `--url`, every request carries `X-Student: <session name>` (a balancer's stickiness key),
-and server CPU and memory are measured only for the processes given with `--pids`.
+Before the class, one first visitor per server process does once what the class will do (Step,
+Run N, every view), so the baseline memory is a server that has shown every page once.
+With `--url` or `--replicas`, every request carries `X-Student: <session name>` (the balancer's
+stickiness key); with `--url`, server CPU and memory are measured only for the `--pids` given.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import math
 import os
 import random
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -339,6 +345,72 @@ def local_server(sessions: int, ttl: int, options: Sequence[str] = ()) -> Iterat
             yield url, proc.pid
 
 
+@contextlib.contextmanager
+def balanced_servers(
+    replicas: int, sessions: int, ttl: int, options: Sequence[str] = ()
+) -> Iterator[tuple[str, list[int]]]:
+    """`replicas` servers behind HAProxy, started by deploy/run.sh exactly as a deployment
+    starts them (agent API on); yields the balancer's URL and the replicas' process ids."""
+    from tests.browser.server import free_port
+
+    extra = (*server_args(sessions, ttl), *(f"--{o.removeprefix('--')}" for o in options))
+    with tempfile.TemporaryDirectory() as folder:
+        port, first = free_port(), free_port()
+        while not all(port_is_free(first + i) for i in range(replicas)) or port in range(
+            first, first + replicas
+        ):
+            first = free_port()
+        command = [
+            "bash",
+            str(ROOT / "deploy" / "run.sh"),
+            f"--replicas={replicas}",
+            f"--port={port}",
+            f"--replica-port={first}",
+            f"--stats-port={free_port()}",
+            f"--run-dir={folder}",
+            "--background",
+            "--",
+            *extra,
+        ]
+        subprocess.run(command, check=True, capture_output=True, text=True, timeout=300)
+        run_pid = int((Path(folder) / "run.pid").read_text())
+        try:
+            pids = [int(p) for p in (Path(folder) / "replica.pids").read_text().split()]
+            yield f"http://127.0.0.1:{port}", pids
+        finally:
+            os.kill(run_pid, signal.SIGTERM)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and pid_alive(run_pid):
+                time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def servers_for(
+    replicas: int, sessions: int, ttl: int, options: Sequence[str] = ()
+) -> Iterator[tuple[str, list[int], bool]]:
+    """One local server (replicas 0), or that many behind the balancer; yields its URL, the
+    server processes and whether requests carry the per-student header the balancer sticks on."""
+    if replicas:
+        with balanced_servers(replicas, sessions, ttl, options) as (url, pids):
+            yield url, pids, True
+    else:
+        with local_server(sessions, ttl, options) as (url, pid):
+            yield url, [pid], False
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
 def session_entries(url: str) -> float:
     """Streamlit's own count of what the live sessions hold: its metrics endpoint's
     `st_session_state` figure, the number of session-state entries over all sessions (absent,
@@ -541,7 +613,7 @@ def summarise(run: LoadRun) -> dict[str, float]:
     }
 
 
-def report_load(res: dict, run: LoadRun, local: bool) -> None:
+def report_load(res: dict, run: LoadRun, where: str) -> None:
     s, m = summarise(run), run.marks
     check(
         res,
@@ -595,7 +667,7 @@ def report_load(res: dict, run: LoadRun, local: bool) -> None:
         per_session_end = (m["rss end"] - m["rss baseline"]) / run.sessions
         check(
             res,
-            "Server RSS: fresh → one session (baseline) → all created → peak → end of run",
+            "Server RSS: fresh → first visitor (baseline) → all created → peak → end of run",
             f"{fmt(m['rss fresh'])} → {fmt(m['rss baseline'])} → {fmt(m['rss created'])} → "
             f"{fmt(m['rss peak'])} → {fmt(m['rss end'])} MB",
             "—",
@@ -642,7 +714,7 @@ def report_load(res: dict, run: LoadRun, local: bool) -> None:
     )
     errors = [e for st in run.students for e in st.errors]
     res["notes"].append(
-        f"{run.sessions} agent sessions on one {'local server' if local else 'server or balancer'}"
+        f"{run.sessions} agent sessions on {where}"
         f", created 4 at a time in {m['create s']:.0f} s after a first visitor per server process "
         "(Step, Run N, each view once); then each acts"
         f" every {run.interval:g} s for {run.seconds:.0f} s from a random start: Step, or (1 in "
@@ -660,7 +732,7 @@ def report_load(res: dict, run: LoadRun, local: bool) -> None:
 # ---- the split: where one Step's time goes -----------------------------------------------------
 
 
-def instrumented_server_main(events: str, argv: list[str], freeze: bool = False) -> None:
+def instrumented_server_main(events: str, argv: list[str]) -> None:
     """In the server process: time the phases of every agent interaction (appending JSON lines to
     `events`), profile requests that carry `X-Bench-Profile`, then run Streamlit with `argv`."""
     import cProfile
@@ -708,9 +780,6 @@ def instrumented_server_main(events: str, argv: list[str], freeze: bool = False)
                 return gc.collect(*args)
             finally:
                 local.gc = getattr(local, "gc", 0.0) + time.monotonic() - start
-                if freeze and not state.get("frozen"):
-                    gc.freeze()  # everything alive after the first run: never scanned again
-                    state["frozen"] = True
 
     script_runner.gc = TimedGc()
     original_run_script = script_runner.ScriptRunner._run_script
@@ -798,7 +867,7 @@ def instrumented_server_main(events: str, argv: list[str], freeze: bool = False)
 
 @contextlib.contextmanager
 def instrumented_server(
-    script: Path, cwd: Path, extra: Sequence[str] = (), freeze: bool = False
+    script: Path, cwd: Path, extra: Sequence[str] = ()
 ) -> Iterator[tuple[str, int, Path]]:
     """`streamlit run script` with the phase timers, on a free local port."""
     from tests.browser.server import free_port, stop
@@ -813,7 +882,6 @@ def instrumented_server(
             "bench.agent_load",
             "--serve-instrumented",
             str(events),
-            *(["--gc-freeze"] if freeze else []),
             "--",
             "run",
             str(script),
@@ -990,10 +1058,6 @@ def run_split(res: dict, quick: bool) -> None:
             app = ROOT / "streamlit_app.py"
             with instrumented_server(app, ROOT, ("--runner.postScriptGC=false",)) as server:
                 cases["app, Storyboard; runner.postScriptGC off"] = split_case(*server, None, steps)
-            with instrumented_server(app, ROOT, freeze=True) as server:
-                cases["app, Storyboard; gc.freeze() after the first run"] = split_case(
-                    *server, None, steps
-                )
             with tempfile.TemporaryDirectory() as folder:
                 tiny = Path(folder) / "tiny_app.py"
                 tiny.write_text(TINY_APP)
@@ -1086,6 +1150,7 @@ def sweep(
     seconds: float,
     levels: Sequence[int],
     options: Sequence[str] = (),
+    replicas: int = 0,
 ) -> None:
     rows: list[list[str]] = []
     best, missed = 0, 0
@@ -1097,8 +1162,8 @@ def sweep(
     while todo:
         n = todo.pop(0)
         before = load_marks()
-        with local_server(n, TTL, options) as (url, pid):
-            run = load_run(url, Server([pid]), n, interval, seconds, with_header=False)
+        with servers_for(replicas, n, TTL, options) as (url, pids, header):
+            run = load_run(url, Server(pids), n, interval, seconds, with_header=header)
         s = summarise(run)
         ok = (
             s["p95"] <= P95_TARGET_MS
@@ -1135,7 +1200,7 @@ def sweep(
             )
     check(
         res,
-        f"Largest class on one server: every session acts every {interval:g} s, p95 ≤ "
+        f"Largest class on {where(replicas)}: every session acts every {interval:g} s, p95 ≤ "
         f"{P95_TARGET_MS:.0f} ms, no errors, every count right",
         f"{best} sessions"
         + (" (the largest tried)" if best == levels[-1] else f" ({missed} missed)"),
@@ -1144,7 +1209,8 @@ def sweep(
     )
     table(
         res,
-        f"Sweep: a fresh local server per level, {seconds:.0f} s each; after the first miss, up "
+        f"Sweep: {where(replicas, fresh=True)} per level, {seconds:.0f} s each; after the first "
+        "miss, up "
         f"to {BISECTIONS} levels halving the gap:",
         [
             "sessions",
@@ -1177,6 +1243,7 @@ def run(
     split: bool = True,
     ttl: int | None = None,
     options: Sequence[str] = (),
+    replicas: int = 0,
 ) -> dict:
     sessions = sessions or (QUICK_SESSIONS if quick else SESSIONS)
     seconds = seconds or (QUICK_SECONDS if quick else SECONDS)
@@ -1185,9 +1252,9 @@ def run(
     if do_sweep:
         if url:
             raise SystemExit("--sweep starts its own servers; it does not take --url")
-        sweep(
-            res, interval, seconds if seconds != SECONDS else SWEEP_SECONDS, SWEEP_LEVELS, options
-        )
+        levels = SWEEP_LEVELS if not replicas else tuple(n * replicas for n in SWEEP_LEVELS[:4])
+        per_level = seconds if seconds != SECONDS else SWEEP_SECONDS
+        sweep(res, interval, per_level, levels, options, replicas)
         res["notes"].append(f"Sweep{setting}.")
         return res
     if url:
@@ -1201,36 +1268,44 @@ def run(
             watch=watch or 0.0,
             ttl=ttl,
         )
-        report_load(res, loaded, local=False)
+        report_load(res, loaded, "the server or balancer at --url")
         return res
     ttl = ttl or (QUICK_TTL if quick else TTL)
     watch = (QUICK_WATCH if quick else WATCH) if watch is None else watch
-    with local_server(sessions, ttl, options) as (local_url, pid):
+    with servers_for(replicas, sessions, ttl, options) as (local_url, server_pids, header):
         loaded = load_run(
             local_url,
-            Server([pid]),
+            Server(server_pids),
             sessions,
             interval,
             seconds,
-            with_header=False,
+            with_header=header,
             watch=watch,
             ttl=ttl,
-            metrics_url=local_url,
+            metrics_url=None if replicas else local_url,
         )
-    report_load(res, loaded, local=True)
+    report_load(res, loaded, where(replicas))
     if setting:
         res["notes"].append(f"Load run{setting}.")
-    if split:
+    if split and not replicas:
         run_split(res, quick)
     return res
+
+
+def where(replicas: int, fresh: bool = False) -> str:
+    start = "a fresh " if fresh else "one "
+    if not replicas:
+        return start + "local server"
+    return (
+        f"{'fresh ' if fresh else ''}{replicas} replicas behind HAProxy (deploy/run.sh, sticky on "
+        "the X-Student header)"
+    )
 
 
 def main() -> None:
     if "--serve-instrumented" in sys.argv:  # internal: the split's server process
         at, rest = sys.argv.index("--serve-instrumented"), sys.argv.index("--")
-        instrumented_server_main(
-            sys.argv[at + 1], sys.argv[rest + 1 :], "--gc-freeze" in sys.argv[:rest]
-        )
+        instrumented_server_main(sys.argv[at + 1], sys.argv[rest + 1 :])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short run (under a minute)")
@@ -1252,11 +1327,17 @@ def main() -> None:
         default=[],
         help="another Streamlit option for the server started here, e.g. runner.postScriptGC=false",
     )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=0,
+        help="start this many servers behind HAProxy with deploy/run.sh instead of one",
+    )
     parser.add_argument("--no-split", action="store_true", help="skip the per-Step split")
     parser.add_argument("--json", type=Path, help="write the result as JSON to this file")
     args = parser.parse_args()
-    if args.url and args.option:
-        parser.error("--option is for the server started here, not with --url")
+    if args.url and (args.option or args.replicas):
+        parser.error("--option and --replicas are for the servers started here, not with --url")
     if args.url:
         try:
             loopback_url(args.url)
@@ -1274,6 +1355,7 @@ def main() -> None:
         split=not args.no_split,
         ttl=args.ttl and max(1, min(args.ttl, 3600)),
         options=args.option,
+        replicas=max(0, min(args.replicas, 16)),
     )
     if args.json:
         args.json.write_text(json.dumps(res, indent=1))

@@ -20,7 +20,8 @@
 #                                          separate with spaces in REMOTES)
 #   --replicas-only                        start the replicas and no HAProxy (other machines)
 #   --stats-port P        STATS_PORT       HAProxy's statistics page on 127.0.0.1 (8404)
-#   --run-dir DIR         RUN_DIR          configuration, logs, pid file and admin socket
+#   --run-dir DIR         RUN_DIR          configuration, logs, pid files (run.pid; replica.pids
+#                                          lists the replicas) and admin socket
 #                                          (default: a new temporary directory)
 #   --background                           return once everything is up; prints the pid to kill
 #   --pid-file FILE       PID_FILE         where --background writes that pid ($RUN_DIR/run.pid)
@@ -305,6 +306,7 @@ for ((i = 1; i <= replicas; i++)); do
   replica_pids+=($!)
   urls+=("http://$(connect_address):$p")
 done
+printf '%s\n' "${replica_pids[@]}" >"$run_dir/replica.pids"  # for tools that measure them
 if [ "$replicas" -gt 0 ]; then
   echo "Starting $replicas replica(s) on ports $replica_port..$((replica_port + replicas - 1)) (logs: $run_dir/replica-N.log) ..."
 fi
