@@ -151,6 +151,10 @@ def open_app(page, url: str, timeout_ms: float = 30_000) -> None:
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
     wait_for_rerun(page, timeout_ms)
     button(page, "btn_step").wait_for(timeout=timeout_ms)
+    # The page's own CSS (st.html) arrives in a script loaded on demand, up to a few hundred ms
+    # after the buttons on a busy machine; until then everything sits 120 px lower.
+    page_css = page.locator("[data-testid='stHtml'] style").first
+    page_css.wait_for(state="attached", timeout=timeout_ms)
 
 
 # ---- driving the page ---------------------------------------------------------------------------

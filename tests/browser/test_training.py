@@ -34,7 +34,8 @@ def test_page_loads_without_errors(app):
 def test_step_updates_tables_and_charts(app):
     page = app.page
     assert page.locator("td[data-block]").count() == 0  # no batch yet, so no matrices
-    charts_before = page.get_by_test_id("stVegaLiteChart").count()
+    charts = page.get_by_test_id("stVegaLiteChart")
+    charts_before = wait_until(lambda: charts.count() == 2 and 2)  # loss, prediction: drawn late
 
     click(page, "btn_step")
     assert step_count(page) == 1
