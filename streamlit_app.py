@@ -17,6 +17,7 @@ from views.controls import (
 from views.exercise_view import exercise_view
 from views.explain_view import explain_view
 from views.export_view import export_view
+from views.freed_memory import start_returning_freed_memory
 from views.gradcheck_view import gradcheck_view
 from views.initlab_view import initlab_view
 from views.landscape_view import landscape_view
@@ -70,6 +71,7 @@ def main() -> None:
     interval = state.PLAY_INTERVALS[app.page.play_speed] if app.playing else None
     st.fragment(run_every=interval)(training_panel)()
     freeze_startup_objects()
+    start_returning_freed_memory()
 
 
 def training_panel() -> None:
