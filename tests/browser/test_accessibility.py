@@ -48,7 +48,7 @@ def step_and_settle(page) -> None:
 
 def assert_charts_are_described(page) -> None:
     charts = page.get_by_test_id("stVegaLiteChart")
-    assert charts.count() > 0
+    charts.first.wait_for()  # charts mount a moment after the run
     labels = [chart.get_attribute("aria-label") or "" for chart in charts.all()]
     for label in labels:
         assert label and label != DEFAULT_CHART_LABEL, labels

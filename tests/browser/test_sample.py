@@ -41,7 +41,7 @@ def test_the_charts_draw_and_follow_the_chosen_row(app):
     charts_drawn(page)
     assert page.locator(GRAPH).get_attribute("aria-label").startswith("Batch row 3 of 16")
     assert "row 3 gives" in page.locator(SUMS).get_attribute("aria-label")
-    assert page.get_by_test_id("stDataFrame").count() >= 1
+    page.get_by_test_id("stDataFrame").first.wait_for()  # grids mount a moment after the run
     app.assert_healthy()
 
 

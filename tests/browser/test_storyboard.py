@@ -209,7 +209,7 @@ def test_shortcut_keys_step_run_and_play(open_page):
 
 def test_more_rows_on_demand_and_back(open_page):
     page = open_at(open_page, PROJECTOR, PRESENTING).page
-    assert page.locator("td[data-block='Z1'][data-col='0']").count() == 4
+    wait_until(lambda: page.locator("td[data-block='Z1'][data-col='0']").count() == 4)
     more = page.locator("button.more-rows")
     assert "12 more rows" in more.inner_text()
     more.click()

@@ -38,7 +38,7 @@ def test_formulas_render_as_katex(app, view):
     show(page, view)
     app.assert_healthy()
     assert_latex_rendered(page)
-    assert page.get_by_test_id("stDataFrame").count() > 0
+    page.get_by_test_id("stDataFrame").first.wait_for()  # grids mount a moment after the run
     app.assert_healthy()
 
 
