@@ -12,7 +12,7 @@ import pytest
 from views.state import VIEWS
 
 from .axe import describe, serious_violations
-from .server import button, click, show, step_count, wait_for_rerun
+from .server import click, open_app, show, step_count, wait_for_rerun
 
 pytestmark = pytest.mark.browser
 
@@ -68,10 +68,7 @@ def test_the_normal_page_has_no_serious_violations(open_page):
 def test_presenter_mode_has_no_serious_violations(open_page, app_url):
     app = open_page(PROJECTOR)
     page = app.page
-    page.goto(f"{app_url}/{PRESENTER_QUERY}")
-    page.wait_for_selector("[data-testid='stApp']")
-    wait_for_rerun(page)
-    button(page, "btn_step").wait_for()
+    open_app(page, f"{app_url}/{PRESENTER_QUERY}")
     # The link took effect: the sections it names are hidden.
     assert page.get_by_test_id("stSidebar").get_by_role("heading", name="Data").count() == 0
     step_and_settle(page)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .server import button, choose_in_menu, run_steps, show, wait_for_rerun
+from .server import choose_in_menu, open_app, run_steps, show, wait_for_rerun
 
 pytestmark = pytest.mark.browser
 
@@ -35,9 +35,7 @@ def test_the_landscape_draws_with_its_path_and_switches_slice(app):
 def test_presenting_and_on_a_phone(open_page, app_url):
     app = open_page({"width": 1280, "height": 720})
     page = app.page
-    page.goto(f"{app_url}/?present=1&hide=data,network,training")
-    wait_for_rerun(page)
-    button(page, "btn_step").wait_for()
+    open_app(page, f"{app_url}/?present=1&hide=data,network,training")
     run_steps(page, 10)
     choose_in_menu(page, "Loss landscape")
     page.locator(LANDSCAPE).locator("canvas, svg.marks").first.wait_for()

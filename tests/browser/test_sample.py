@@ -7,7 +7,7 @@ import pytest
 
 import views.state
 
-from .server import button, click, show, wait_for_rerun
+from .server import button, choose_in_menu, click, open_app, show, wait_for_rerun
 
 VIEW = "One sample"
 pytestmark = [
@@ -48,12 +48,9 @@ def test_the_charts_draw_and_follow_the_chosen_row(app):
 def test_presenting_on_a_projector(open_page, app_url):
     app = open_page({"width": 1280, "height": 720})
     page = app.page
-    page.goto(f"{app_url}/?present=1&hide=data,network,training")
-    wait_for_rerun(page)
+    open_app(page, f"{app_url}/?present=1&hide=data,network,training")
     click(page, "btn_step")
-    page.locator(".st-key-view_menu").click()
-    page.get_by_role("option", name=VIEW).click()
-    wait_for_rerun(page)
+    choose_in_menu(page, VIEW)
     charts_drawn(page)
     app.assert_healthy()
 

@@ -8,6 +8,7 @@ import pytest
 from .server import (
     button,
     click,
+    open_app,
     play_button,
     run_steps,
     step_count,
@@ -56,9 +57,7 @@ FONT_PX_JS = "(el) => parseFloat(getComputedStyle(el).fontSize)"
 def open_at(open_page, viewport: dict, query: str = ""):
     app = open_page(viewport)
     if query:
-        app.page.goto(app.page.url.split("?")[0].rstrip("/") + "/" + query)
-        wait_for_rerun(app.page)
-        button(app.page, "btn_step").wait_for()
+        open_app(app.page, app.page.url.split("?")[0].rstrip("/") + "/" + query)
     click(app.page, "btn_step")
     cell(app.page, "Z1", 0, 0).wait_for()
     app.page.mouse.move(0, 0)
